@@ -1,0 +1,131 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { canonicalJson } from '../format/canonical-json.ts';
+import { sha256Hex } from '../trust/station-key.ts';
+
+// Images arrive as whatever a phone or scanner produced: rotated by EXIF, in CMYK or with a
+// colour profile, far larger than any panel. Every picture is turned into exactly the pixels
+// of the box that shows it, once, and cached by (source hash, recipe): recompiling after one
+// notice changes redoes only that notice's images.
+
+export interface ImageRecipe {
+  readonly width: number;
+  readonly height: number;
+  /** 'cover' crops to fill the box; 'contain' fits inside it (the box is sized to the aspect). */
+  readonly fit: 'cover' | 'contain';
+  readonly format: 'webp' | 'png';
+}
+
+export interface PreparedImage {
+  readonly hash: string;
+  readonly bytes: Buffer;
+  readonly mime: 'image/webp' | 'image/png';
+}
+
+export interface ImageInfo {
+  /** Width and height after EXIF orientation is applied. */
+  readonly width: number;
+  readonly height: number;
+}
+
+export class ImageError extends Error {
+  override readonly name = 'ImageError';
+  constructor(
+    readonly code: 'IMAGE_UNREADABLE' | 'IMAGE_TOO_LARGE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bump when the encoding settings change, so cached results from older settings are not reused. */
+const PIPELINE_VERSION = 1;
+
+export interface ImagePipelineOptions {
+  readonly cacheDir: string;
+  /** Largest source image accepted, in pixels (width × height). */
+  readonly maxInputPixels: number;
+}
+
+export class ImagePipeline {
+  private readonly infoCache = new Map<string, ImageInfo>();
+  private readonly memory = new Map<string, PreparedImage>();
+  /** Counters for the compile report and the benchmark. */
+  readonly stats = { prepared: 0, cacheHits: 0 };
+
+  constructor(private readonly options: ImagePipelineOptions) {}
+
+  async info(source: { path: string; sourceHash: string }): Promise<ImageInfo> {
+    const cached = this.infoCache.get(source.sourceHash);
+    if (cached) return cached;
+    let metadata: sharp.Metadata;
+    try {
+      metadata = await sharp(await readFile(source.path), { limitInputPixels: this.options.maxInputPixels }).metadata();
+    } catch (error) {
+      throw this.explain(error, source.path);
+    }
+    if (!metadata.width || !metadata.height) throw new ImageError('IMAGE_UNREADABLE', `${source.path} has no dimensions: it is not a picture sharp can read`);
+    if (metadata.width * metadata.height > this.options.maxInputPixels) {
+      throw new ImageError('IMAGE_TOO_LARGE', `${source.path} is ${metadata.width}×${metadata.height} pixels, above the limit of ${this.options.maxInputPixels}; resize it before adding it`);
+    }
+    // EXIF orientations 5–8 swap width and height once the picture is turned upright.
+    const swapped = (metadata.orientation ?? 1) >= 5;
+    const info = swapped ? { width: metadata.height, height: metadata.width } : { width: metadata.width, height: metadata.height };
+    this.infoCache.set(source.sourceHash, info);
+    return info;
+  }
+
+  async prepare(source: { path: string; sourceHash: string }, recipe: ImageRecipe): Promise<PreparedImage> {
+    const key = sha256Hex(canonicalJson({ v: PIPELINE_VERSION, source: source.sourceHash, recipe }));
+    const inMemory = this.memory.get(key);
+    if (inMemory) {
+      this.stats.cacheHits += 1;
+      return inMemory;
+    }
+    const mime = recipe.format === 'webp' ? 'image/webp' : 'image/png';
+    const cacheFile = join(this.options.cacheDir, `${key}.${recipe.format}`);
+    try {
+      const bytes = await readFile(cacheFile);
+      const prepared = { hash: sha256Hex(bytes), bytes, mime } as const;
+      this.memory.set(key, prepared);
+      this.stats.cacheHits += 1;
+      return prepared;
+    } catch {
+      // not cached yet
+    }
+    const bytes = await this.render(source.path, recipe);
+    await mkdir(this.options.cacheDir, { recursive: true });
+    const temporary = `${cacheFile}.${process.pid}.tmp`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, cacheFile);
+    const prepared = { hash: sha256Hex(bytes), bytes, mime } as const;
+    this.memory.set(key, prepared);
+    this.stats.prepared += 1;
+    return prepared;
+  }
+
+  private async render(path: string, recipe: ImageRecipe): Promise<Buffer> {
+    try {
+      const pipeline = sharp(await readFile(path), { limitInputPixels: this.options.maxInputPixels, failOn: 'truncated' })
+        .rotate() // apply EXIF orientation before anything else; sharp drops the tag on output
+        .toColourspace('srgb')
+        .resize(recipe.width, recipe.height, { fit: recipe.fit === 'cover' ? 'cover' : 'fill', position: 'attention', kernel: 'lanczos3' })
+        .flatten({ background: '#000000' });
+      // Encoders are deterministic for fixed settings; metadata is stripped by default.
+      return recipe.format === 'webp'
+        ? await pipeline.webp({ quality: 86, effort: 4, smartSubsample: true }).toBuffer()
+        : await pipeline.png({ compressionLevel: 9, palette: false }).toBuffer();
+    } catch (error) {
+      throw this.explain(error, path);
+    }
+  }
+
+  private explain(error: unknown, path: string): ImageError {
+    const message = (error as Error).message ?? String(error);
+    if (/pixel limit/i.test(message)) {
+      return new ImageError('IMAGE_TOO_LARGE', `${path} has more pixels than the limit of ${this.options.maxInputPixels}; resize it before adding it`);
+    }
+    return new ImageError('IMAGE_UNREADABLE', `${path} is not a readable picture (${message.split('\n')[0]}); it may be truncated or not an image. Export it again as JPEG or PNG`);
+  }
+}

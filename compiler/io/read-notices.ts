@@ -1,0 +1,142 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { noticeFrontMatterSchema } from '../format/notice-schema.ts';
+import { fieldPath, type CompileProblem } from '../plan/compile-problem.ts';
+import { parseNoticeBody } from '../plan/markdown-subset.ts';
+import { cleanText } from '../plan/text-hygiene.ts';
+import type { LoadedNotice } from '../plan/loaded-notice.ts';
+import { sha256Hex } from '../trust/station-key.ts';
+
+// Reads every notice file of a directory. Nothing here decides what is shown: it parses,
+// checks and reports, and the pure planner selects. Files are read in sorted order so that
+// the problems list (and everything after) does not depend on the directory's order.
+
+export interface ReadNoticesResult {
+  readonly notices: LoadedNotice[];
+  readonly problems: CompileProblem[];
+}
+
+const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+
+export async function readNotices(dir: string): Promise<ReadNoticesResult> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.md')).sort();
+  } catch (error) {
+    return {
+      notices: [],
+      problems: [{ severity: 'error', code: 'NOTICES_UNREADABLE', file: dir, message: `cannot read the notices directory (${(error as Error).message}); check the --notices path` }],
+    };
+  }
+  const notices: LoadedNotice[] = [];
+  const problems: CompileProblem[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    const result = await readNoticeFile(file);
+    problems.push(...result.problems);
+    if (result.notice) notices.push(result.notice);
+  }
+  const byId = new Map<string, string>();
+  for (const notice of notices) {
+    const other = byId.get(notice.front.id);
+    if (other) {
+      problems.push({ severity: 'error', code: 'NOTICE_DUPLICATE_ID', file: notice.file, field: 'id', message: `id "${notice.front.id}" is already used by ${other}; every notice needs its own id` });
+    }
+    byId.set(notice.front.id, notice.file);
+  }
+  return { notices, problems };
+}
+
+export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNotice; problems: CompileProblem[] }> {
+  const bytes = await readFile(file);
+  const problems: CompileProblem[] = [];
+  const fail = (code: string, message: string, field?: string) => {
+    problems.push({ severity: 'error', code, file, ...(field ? { field } : {}), message });
+    return { problems };
+  };
+
+  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/^\uFEFF/, '');
+  const match = FRONT_MATTER.exec(decoded);
+  if (!match) {
+    return fail('NOTICE_FRONT_MATTER', 'the file must start with YAML front matter between two "---" lines (see README, "Notice format")');
+  }
+  const document = parseDocument(match[1] ?? '', { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    for (const error of document.errors) {
+      const line = (error.linePos?.[0]?.line ?? 0) + 1; // +1 for the opening "---"
+      problems.push({ severity: 'error', code: 'NOTICE_YAML', file, message: `malformed front matter at line ${line}: ${error.message.split('\n')[0]}` });
+    }
+    return { problems };
+  }
+  const raw = document.toJS() as unknown;
+  const parsed = noticeFrontMatterSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const unknown = issue.code === 'unrecognized_keys';
+      problems.push({
+        severity: 'error',
+        code: unknown ? 'NOTICE_UNKNOWN_FIELD' : 'NOTICE_FIELD',
+        file,
+        field: fieldPath(issue.path) || '(front matter)',
+        message: unknown ? `${issue.message}; remove it or check its spelling (allowed: id, title, category, priority, riskLevel, valid, schedule, targets, images, approval)` : issue.message,
+      });
+    }
+    return { problems };
+  }
+  const front = parsed.data;
+
+  const title = cleanText(front.title, { multiline: false });
+  for (const p of title.problems) problems.push({ severity: p.severity, code: p.code, file, field: 'title', message: p.message });
+  const bodyStartLine = (match[0].match(/\n/g)?.length ?? 0) + 1;
+  const body = cleanText(decoded.slice(match[0].length), { multiline: true });
+  for (const p of body.problems) problems.push({ severity: p.severity, code: p.code, file, field: 'body', message: p.message });
+  const parsedBody = parseNoticeBody(body.text);
+  for (const p of parsedBody.problems) {
+    problems.push({ severity: p.severity, code: p.code, file, field: `body line ${p.line + bodyStartLine - 1}`, message: p.message });
+  }
+
+  const validFromMs = Date.parse(front.valid.from);
+  const validToMs = Date.parse(front.valid.to);
+  if (!(validToMs > validFromMs)) {
+    problems.push({ severity: 'error', code: 'NOTICE_VALID_RANGE', file, field: 'valid.to', message: `valid.to (${front.valid.to}) must be after valid.from (${front.valid.from})` });
+  }
+  if (front.priority === 'emergency' && front.riskLevel === undefined) {
+    problems.push({ severity: 'error', code: 'NOTICE_RISK_LEVEL', file, field: 'riskLevel', message: 'an emergency notice needs riskLevel 1–5 (Quyết định 18/2021/QĐ-TTg) so the screen shows the right colour' });
+  }
+  if (front.schedule?.from && front.schedule.to && front.schedule.from === front.schedule.to) {
+    problems.push({ severity: 'error', code: 'NOTICE_SCHEDULE_EMPTY', file, field: 'schedule.to', message: 'schedule.from and schedule.to are equal; give a window such as from "07:00" to "17:00"' });
+  }
+
+  const images: LoadedNotice['images'] = [];
+  for (const [index, reference] of (front.images ?? []).entries()) {
+    const field = `images[${index}]`;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(reference)) {
+      problems.push({ severity: 'error', code: 'NOTICE_IMAGE_REMOTE', file, field, message: `"${reference}" is an address; only image files stored beside the notice are allowed. Download the picture and give its relative path` });
+      continue;
+    }
+    const path = resolve(dirname(file), reference);
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a file');
+      const imageBytes = await readFile(path);
+      images.push({ path, reference, sourceHash: sha256Hex(imageBytes) });
+    } catch {
+      problems.push({ severity: 'error', code: 'NOTICE_IMAGE_MISSING', file, field, message: `image "${reference}" was not found (looked for ${relative(process.cwd(), path) || path}); check the file name and that it sits where the path says` });
+    }
+  }
+
+  if (problems.some((p) => p.severity === 'error')) return { problems };
+  return {
+    notice: {
+      file,
+      front: { ...front, title: title.text },
+      blocks: parsedBody.blocks,
+      sourceHash: sha256Hex(bytes),
+      validFromMs,
+      validToMs,
+      images,
+    },
+    problems,
+  };
+}
