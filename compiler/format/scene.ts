@@ -105,6 +105,11 @@ export const tickerNodeSchema = z.strictObject({
   /** Whole pixels per frame: scrolling is smooth on LED only at an integer step. */
   pxPerFrame: z.number().int().positive(),
   frameMs: z.number().positive(),
+  /**
+   * 'clock': the scroll position follows absolute time, so a ticker that spans pages never
+   * jumps; 'page': it starts at the right edge when its page starts (a one-line LED sign).
+   */
+  phase: z.enum(['clock', 'page']),
 });
 
 export const qrNodeSchema = z.strictObject({
@@ -149,6 +154,8 @@ export const pageSchema = z.strictObject({
   count: z.number().int().min(1),
   durationMs: z.number().int().positive(),
   transition: transitionSchema,
+  /** False for full-screen pages (emergency takeover): the layout's frame is not drawn. */
+  showChrome: z.boolean(),
   nodes: z.array(sceneNodeSchema),
 });
 export type Page = z.infer<typeof pageSchema>;

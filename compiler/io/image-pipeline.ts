@@ -59,7 +59,7 @@ export class ImagePipeline {
   async info(source: { path: string; sourceHash: string }): Promise<ImageInfo> {
     const cached = this.infoCache.get(source.sourceHash);
     if (cached) return cached;
-    let metadata: sharp.Metadata;
+    let metadata: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
     try {
       metadata = await sharp(await readFile(source.path), { limitInputPixels: this.options.maxInputPixels }).metadata();
     } catch (error) {

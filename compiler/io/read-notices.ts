@@ -108,7 +108,7 @@ export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNot
     problems.push({ severity: 'error', code: 'NOTICE_SCHEDULE_EMPTY', file, field: 'schedule.to', message: 'schedule.from and schedule.to are equal; give a window such as from "07:00" to "17:00"' });
   }
 
-  const images: LoadedNotice['images'] = [];
+  const images: { path: string; reference: string; sourceHash: string }[] = [];
   for (const [index, reference] of (front.images ?? []).entries()) {
     const field = `images[${index}]`;
     if (/^[a-z][a-z0-9+.-]*:/i.test(reference)) {

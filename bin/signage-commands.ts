@@ -1,0 +1,30 @@
+// Dispatches `signage <command>` to the module that owns it. Each command module parses its
+// own arguments and returns an exit status; nothing here knows their options.
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  keygen: { summary: 'make the station\'s Ed25519 key pair', load: async () => (await import('../compiler/cli.ts')).keygenCommand },
+  compile: { summary: 'build one signed bundle per screen of a site', load: async () => (await import('../compiler/cli.ts')).compileCommand },
+  verify: { summary: 'verify a compiled bundle against the station key', load: async () => (await import('../compiler/cli.ts')).verifyCommand },
+  schemas: { summary: 'write JSON Schemas of the notice and site formats', load: async () => (await import('../compiler/cli.ts')).schemasCommand },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  signage ${name.padEnd(9)} ${c.summary}`);
+  return `usage: signage <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "signage <command> --help" for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`signage: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}

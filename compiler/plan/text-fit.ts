@@ -1,0 +1,545 @@
+import { FONT_ASCENT_EM, FONT_DESCENT_EM, type FontWeight } from '../format/font-faces.ts';
+import type { TextMeasurer } from './text-measure.ts';
+
+// Compile-time text fitting: breaks notice text into lines for one box at one screen's exact
+// pixel size and picks the font size, so the renderer only draws the lines it is given.
+//
+// Widths: each word is measured once (at 1 px, i.e. in em) and scaled, and a line's width is
+// the sum of its words and spaces. That equals measuring the whole line because Be Vietnam Pro
+// has no kerning pairs with the space glyph and no ligatures across it (font-measurer.test.ts
+// checks this), and it is what makes fitting 500 notices cheap.
+
+/** Same shape as compiler/plan/markdown-subset.ts's TextRun; keep them identical. */
+export interface TextRun {
+  text: string;
+  bold: boolean;
+}
+
+export interface TextBlock {
+  kind: 'paragraph' | 'bullet' | 'numbered';
+  /** Shown number of a numbered item; when absent, it follows the previous item's (from 1). */
+  number?: number;
+  runs: TextRun[];
+}
+
+export interface FitOptions {
+  blocks: TextBlock[];
+  box: { width: number; height: number };
+  /** Weight of regular runs (and of list markers). */
+  weight: FontWeight;
+  /** Weight of bold runs. */
+  boldWeight: FontWeight;
+  minSizePx: number;
+  maxSizePx: number;
+  /** Multiple of the font size; use STACKED_CAPITALS_LINE_HEIGHT where capitals with two marks occur. */
+  lineHeight: number;
+  /** Extra space between blocks, in em; default 0.5. */
+  blockGapEm?: number;
+  align?: 'left' | 'center';
+  /** At most this many lines per page (1 for a ticker or a single-line sign). */
+  maxLines?: number;
+  /** false: the text must fit one page or fitting fails. */
+  paginate: boolean;
+  /** Size used when the text cannot fit one page even at minSizePx; default minSizePx. */
+  paginateSizePx?: number;
+  measurer: TextMeasurer;
+}
+
+export interface PlacedRun {
+  text: string;
+  weight: FontWeight;
+  /** Left edge relative to the box's left (an integer). */
+  x: number;
+  width: number;
+}
+
+export interface PlacedLine {
+  /** Top of the line box relative to the box's top (an integer). */
+  top: number;
+  /** Baseline relative to the box's top (an integer), see baselineOffsetPx. */
+  baseline: number;
+  /** From the first run's left edge (the marker, on a list item's first line) to the last run's right edge. */
+  width: number;
+  runs: PlacedRun[];
+}
+
+export interface FittedPage {
+  lines: PlacedLine[];
+  /** Bottom of the last line box; never more than the box's height. */
+  height: number;
+}
+
+export type FitResult =
+  | { ok: true; sizePx: number; lineHeightPx: number; pages: FittedPage[] }
+  | { ok: false; code: 'TEXT_WORD_TOO_WIDE' | 'TEXT_DOES_NOT_FIT'; word?: string; message: string };
+
+/**
+ * Smallest line height (multiple of the font size) at which every Vietnamese capital with two
+ * stacked marks (Ấ … Ự) keeps its ink inside its line box under the baseline rule below, at
+ * every weight. Measured with Be Vietnam Pro: the tallest is Ẳ (ink top 1.199 em at 400,
+ * 1.231 em at 800, against an ascent of 1.0 em), so 1.3 is not enough: the rule centres the
+ * 1.265 em ascent+descent box, so the line needs 1.265 + 2 × (1.231 − 1.0) = 1.727 em.
+ * text-fit.test.ts checks this against the font files, and that 1.72 is too little.
+ */
+export const STACKED_CAPITALS_LINE_HEIGHT = 1.73;
+
+const DEFAULT_BLOCK_GAP_EM = 0.5;
+/** Space between a list marker and its text, in em. */
+const MARKER_GAP_EM = 0.4;
+const BULLET = '•';
+/** Spaces and line breaks separate words; U+00A0 deliberately does not, so "Ia Drăng" can be kept together. */
+const WHITESPACE = /[ \t\r\n]+/;
+
+export function lineHeightPx(sizePx: number, lineHeight: number): number {
+  // Rounded up so the line box is never smaller than asked (stacked marks need all of it);
+  // the epsilon keeps 10 × 1.3 = 13.000000000000002 at 13.
+  return Math.ceil(sizePx * lineHeight - 1e-9);
+}
+
+/**
+ * Baseline of a line below its top: the font's ascent+descent box is centred in the line box
+ * (as CSS half-leading does), rounded to a whole pixel so glyphs land on the pixel grid.
+ */
+export function baselineOffsetPx(sizePx: number, lineHeightPixels: number): number {
+  const glyphBox = (FONT_ASCENT_EM + FONT_DESCENT_EM) * sizePx;
+  return Math.round((lineHeightPixels - glyphBox) / 2 + FONT_ASCENT_EM * sizePx);
+}
+
+/**
+ * Smallest font size worth showing on a screen, in pixels.
+ * - LED: 24 px. Stacked Vietnamese marks need a glyph about 24–32 px tall for lowercase
+ *   (DOMAIN.md: at P10 a 16 px line is illegible). The pitch does not change this: it sets
+ *   the viewing distance, which scales the whole picture, while legibility of marks is a
+ *   matter of how many LEDs draw them. So a P10 wall gets 24 px, like a P4 one.
+ * - LCD: viewed from a few metres, text should be about 1/40 of the screen height
+ *   (27 px on 1080 lines, 48 px on a 1920-tall portrait kiosk), and never under the same 24 px.
+ */
+export function minimumLegibleTextPx(screen: { kind: 'lcd' | 'led'; pitchMm?: number; height: number }): number {
+  const floorPx = 24;
+  if (screen.kind === 'led') return floorPx;
+  return Math.max(floorPx, Math.ceil(screen.height / 40));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparation: words and their widths in em, measured once per fit.
+
+interface Piece {
+  text: string;
+  weight: FontWeight;
+  em: number;
+}
+
+interface Word {
+  text: string;
+  /** Parts of different weight inside one word ("**Ủy**ban"), never split across lines. */
+  pieces: Piece[];
+  /** The space before this word when it is not the first on its line. */
+  gap: Piece;
+}
+
+interface PreparedBlock {
+  marker?: Piece;
+  words: Word[];
+}
+
+interface Prepared {
+  blocks: PreparedBlock[];
+  /** Hanging indent of list items, in em (0 without lists), shared so item texts line up. */
+  indentEm: number;
+}
+
+function prepareBlocks(
+  blocks: readonly TextBlock[],
+  weight: FontWeight,
+  boldWeight: FontWeight,
+  measurer: TextMeasurer,
+): Prepared {
+  const piece = (text: string, w: FontWeight): Piece => ({ text, weight: w, em: measurer.width(text, w, 1) });
+  let numberInList = 0;
+  let indentEm = 0;
+  const prepared = blocks.map((block): PreparedBlock => {
+    numberInList = block.kind === 'numbered' ? (block.number ?? numberInList + 1) : 0;
+    const words = tokenize(block.runs, weight, boldWeight, piece);
+    if (block.kind === 'paragraph') return { words };
+    const marker = piece(block.kind === 'bullet' ? BULLET : `${numberInList}.`, weight);
+    indentEm = Math.max(indentEm, marker.em + MARKER_GAP_EM);
+    return { marker, words };
+  });
+  return { blocks: prepared, indentEm };
+}
+
+function tokenize(
+  runs: readonly TextRun[],
+  weight: FontWeight,
+  boldWeight: FontWeight,
+  piece: (text: string, w: FontWeight) => Piece,
+): Word[] {
+  interface Raw {
+    parts: { text: string; weight: FontWeight }[];
+    gapWeight: FontWeight;
+  }
+  const raw: Raw[] = [];
+  let current: Raw | undefined;
+  let pendingGap: FontWeight | undefined;
+  for (const run of runs) {
+    const w = run.bold ? boldWeight : weight;
+    // NFC: the renderer draws NFC (DOMAIN.md), so the runs we emit are NFC too.
+    for (const part of run.text.normalize('NFC').split(/([ \t\r\n]+)/)) {
+      if (part === '') continue;
+      if (WHITESPACE.test(part)) {
+        current = undefined;
+        pendingGap ??= w;
+        continue;
+      }
+      if (current === undefined) {
+        current = { parts: [], gapWeight: pendingGap ?? w };
+        pendingGap = undefined;
+        raw.push(current);
+      }
+      const last = current.parts[current.parts.length - 1];
+      if (last !== undefined && last.weight === w) last.text += part;
+      else current.parts.push({ text: part, weight: w });
+    }
+  }
+  return raw.map((word, i) => {
+    const first = word.parts[0]?.weight ?? weight;
+    const before = raw[i - 1]?.parts.at(-1)?.weight ?? first;
+    // A space whose weight matches neither neighbour would become a run of its own; give it
+    // the preceding word's weight instead (the width difference is nil in this font).
+    const gapWeight = word.gapWeight === before || word.gapWeight === first ? word.gapWeight : before;
+    return {
+      text: word.parts.map((p) => p.text).join(''),
+      pieces: word.parts.map((p) => piece(p.text, p.weight)),
+      gap: piece(' ', gapWeight),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line building. Breaking and placing share one accumulator so that the width a break was
+// decided on is exactly the width that gets placed (no float drift past the box edge).
+
+interface LineState {
+  /** Left of the run being built, relative to the line's content start (integer). */
+  runX: number;
+  runWidth: number;
+  runWeight: FontWeight | undefined;
+}
+
+const emptyLine = (): LineState => ({ runX: 0, runWidth: 0, runWeight: undefined });
+
+function appendPiece(state: LineState, p: Piece, sizePx: number, runs?: PlacedRun[]): void {
+  const px = p.em * sizePx;
+  if (state.runWeight === p.weight) {
+    state.runWidth += px;
+    const open = runs?.[runs.length - 1];
+    if (open !== undefined) {
+      open.text += p.text;
+      open.width = state.runWidth;
+    }
+    return;
+  }
+  // A new run starts on a whole pixel: the renderer draws each run as its own text object.
+  if (state.runWeight !== undefined) state.runX = Math.round(state.runX + state.runWidth);
+  state.runWeight = p.weight;
+  state.runWidth = px;
+  runs?.push({ text: p.text, weight: p.weight, x: state.runX, width: px });
+}
+
+function appendWord(state: LineState, word: Word, withGap: boolean, sizePx: number, runs?: PlacedRun[]): void {
+  if (withGap) appendPiece(state, word.gap, sizePx, runs);
+  for (const p of word.pieces) appendPiece(state, p, sizePx, runs);
+}
+
+const lineWidth = (state: LineState): number => state.runX + state.runWidth;
+
+type Breaks = { ok: true; starts: number[] } | { ok: false; word: string };
+
+/**
+ * Greedy first-fit breaking: index of the first word of every line. This is the hot loop of
+ * the size search, so it reuses two LineStates instead of copying one per word; appendWord
+ * is the same arithmetic placing uses, so the widths decided here are the widths placed.
+ */
+function breakWords(words: readonly Word[], availablePx: number, sizePx: number): Breaks {
+  const starts: number[] = [];
+  const line = emptyLine();
+  const tried = emptyLine();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as Word;
+    if (starts.length > 0) {
+      copyLine(line, tried);
+      appendWord(tried, word, true, sizePx);
+      if (lineWidth(tried) <= availablePx) {
+        copyLine(tried, line);
+        continue;
+      }
+    }
+    resetLine(line);
+    appendWord(line, word, false, sizePx);
+    if (lineWidth(line) > availablePx) return { ok: false, word: word.text };
+    starts.push(i);
+  }
+  return { ok: true, starts };
+}
+
+function copyLine(from: LineState, to: LineState): void {
+  to.runX = from.runX;
+  to.runWidth = from.runWidth;
+  to.runWeight = from.runWeight;
+}
+
+function resetLine(state: LineState): void {
+  state.runX = 0;
+  state.runWidth = 0;
+  state.runWeight = undefined;
+}
+
+export interface WrappedLine {
+  /** Runs with x relative to the box's left; a list item's first line starts with its marker run. */
+  runs: PlacedRun[];
+  width: number;
+}
+
+export interface WrappedBlock {
+  lines: WrappedLine[];
+}
+
+interface Geometry {
+  boxWidth: number;
+  sizePx: number;
+  indentPx: number;
+  align: 'left' | 'center';
+}
+
+function indentPx(prepared: Prepared, sizePx: number): number {
+  return prepared.indentEm === 0 ? 0 : Math.ceil(prepared.indentEm * sizePx);
+}
+
+function availableWidth(block: PreparedBlock, g: Geometry): number {
+  return g.boxWidth - (block.marker === undefined ? 0 : g.indentPx);
+}
+
+function placeBlock(block: PreparedBlock, starts: readonly number[], g: Geometry): WrappedBlock {
+  const indent = block.marker === undefined ? 0 : g.indentPx;
+  const available = g.boxWidth - indent;
+  const lines = starts.map((start, lineIndex): WrappedLine => {
+    const end = starts[lineIndex + 1] ?? block.words.length;
+    const state = emptyLine();
+    const runs: PlacedRun[] = [];
+    for (let i = start; i < end; i++) appendWord(state, block.words[i] as Word, i > start, g.sizePx, runs);
+    const contentWidth = lineWidth(state);
+    // Rounding the centring offset keeps the margins within a pixel of each other and cannot
+    // push the line past the edge: when less than a pixel is spare, the offset rounds to 0.
+    const contentX = indent + (g.align === 'center' ? Math.round((available - contentWidth) / 2) : 0);
+    for (const run of runs) run.x += contentX;
+    if (lineIndex === 0 && block.marker !== undefined) {
+      runs.unshift({
+        text: block.marker.text,
+        weight: block.marker.weight,
+        x: contentX - indent,
+        width: block.marker.em * g.sizePx,
+      });
+    }
+    const left = runs[0]?.x ?? contentX;
+    return { runs, width: contentX + contentWidth - left };
+  });
+  return { lines };
+}
+
+export interface WrapOptions {
+  width: number;
+  sizePx: number;
+  weight: FontWeight;
+  boldWeight: FontWeight;
+  measurer: TextMeasurer;
+  align?: 'left' | 'center';
+}
+
+export type WrapResult = { ok: true; blocks: WrappedBlock[] } | { ok: false; word: string };
+
+/** Breaks blocks into lines at one size (the step fitText repeats); x positions are final, tops are not. */
+export function wrapBlocks(blocks: readonly TextBlock[], options: WrapOptions): WrapResult {
+  const prepared = prepareBlocks(blocks, options.weight, options.boldWeight, options.measurer);
+  return wrapPrepared(prepared, geometry(prepared, options.width, options.sizePx, options.align ?? 'left'));
+}
+
+function geometry(prepared: Prepared, boxWidth: number, sizePx: number, align: 'left' | 'center'): Geometry {
+  return { boxWidth, sizePx, indentPx: indentPx(prepared, sizePx), align };
+}
+
+function wrapPrepared(prepared: Prepared, g: Geometry): WrapResult {
+  const out: WrappedBlock[] = [];
+  for (const block of prepared.blocks) {
+    const breaks = breakWords(block.words, availableWidth(block, g), g.sizePx);
+    if (!breaks.ok) return breaks;
+    out.push(placeBlock(block, breaks.starts, g));
+  }
+  return { ok: true, blocks: out };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fitting.
+
+interface Vertical {
+  lineHeightPx: number;
+  gapPx: number;
+  baselinePx: number;
+}
+
+function vertical(sizePx: number, lineHeight: number, blockGapEm: number): Vertical {
+  const lh = lineHeightPx(sizePx, lineHeight);
+  return { lineHeightPx: lh, gapPx: Math.round(blockGapEm * sizePx), baselinePx: baselineOffsetPx(sizePx, lh) };
+}
+
+type OnePage = { fits: true } | { fits: false; word?: string };
+
+/** Whether everything fits one page at this size, counting lines without placing them. */
+function fitsOnePage(prepared: Prepared, o: FitOptions, sizePx: number): OnePage {
+  const g = geometry(prepared, o.box.width, sizePx, o.align ?? 'left');
+  const v = vertical(sizePx, o.lineHeight, o.blockGapEm ?? DEFAULT_BLOCK_GAP_EM);
+  let lines = 0;
+  let blocksWithLines = 0;
+  for (const block of prepared.blocks) {
+    const breaks = breakWords(block.words, availableWidth(block, g), sizePx);
+    if (!breaks.ok) return { fits: false, word: breaks.word };
+    if (breaks.starts.length === 0) continue;
+    lines += breaks.starts.length;
+    blocksWithLines += 1;
+  }
+  if (o.maxLines !== undefined && lines > o.maxLines) return { fits: false };
+  const height = lines * v.lineHeightPx + Math.max(0, blocksWithLines - 1) * v.gapPx;
+  return height <= o.box.height ? { fits: true } : { fits: false };
+}
+
+interface FlatLine {
+  line: WrappedLine;
+  /** Index of the line inside its block, and the block's line count. */
+  index: number;
+  count: number;
+}
+
+/** Splits lines into pages: at line boundaries, without leaving a block's first line alone at a page's end. */
+function paginateLines(lines: readonly FlatLine[], v: Vertical, boxHeight: number, maxLines: number): FlatLine[][] {
+  const pages: FlatLine[][] = [];
+  let page: FlatLine[] = [];
+  let bottom = 0;
+  for (const line of lines) {
+    for (;;) {
+      const below = page.length === 0 ? v.lineHeightPx : bottom + (line.index === 0 ? v.gapPx : 0) + v.lineHeightPx;
+      if (page.length === 0 || (page.length < maxLines && below <= boxHeight)) {
+        page.push(line);
+        bottom = below;
+        break;
+      }
+      // A block's first line alone at the bottom of a page moves on with the rest of its
+      // block, unless it is all the page has (a page is never left empty).
+      const last = page[page.length - 1] as FlatLine;
+      const carry = page.length > 1 && last.index === 0 && last.count > 1 ? [page.pop() as FlatLine] : [];
+      pages.push(page);
+      page = carry;
+      bottom = carry.length > 0 ? v.lineHeightPx : 0;
+    }
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
+}
+
+function lineTops(lines: readonly FlatLine[], v: Vertical): number[] {
+  const tops: number[] = [];
+  let y = 0;
+  lines.forEach((line, i) => {
+    if (i > 0) y += v.lineHeightPx + (line.index === 0 ? v.gapPx : 0);
+    tops.push(y);
+  });
+  return tops;
+}
+
+function pageHeight(lines: readonly FlatLine[], v: Vertical): number {
+  const tops = lineTops(lines, v);
+  const last = tops[tops.length - 1];
+  return last === undefined ? 0 : last + v.lineHeightPx;
+}
+
+function toPage(lines: readonly FlatLine[], v: Vertical): FittedPage {
+  const tops = lineTops(lines, v);
+  return {
+    lines: lines.map((l, i) => {
+      const top = tops[i] ?? 0;
+      return { top, baseline: top + v.baselinePx, width: l.line.width, runs: l.line.runs };
+    }),
+    height: pageHeight(lines, v),
+  };
+}
+
+function layoutAt(prepared: Prepared, o: FitOptions, sizePx: number, paginate: boolean): FitResult {
+  const v = vertical(sizePx, o.lineHeight, o.blockGapEm ?? DEFAULT_BLOCK_GAP_EM);
+  const wrapped = wrapPrepared(prepared, geometry(prepared, o.box.width, sizePx, o.align ?? 'left'));
+  if (!wrapped.ok) return wordTooWide(wrapped.word, sizePx, o);
+  if (v.lineHeightPx > o.box.height) {
+    return doesNotFit(`one line is ${v.lineHeightPx} px tall at ${sizePx} px, the box only ${o.box.height} px`);
+  }
+  const flat: FlatLine[] = wrapped.blocks.flatMap((b) => b.lines.map((line, index) => ({ line, index, count: b.lines.length })));
+  const pageLines = paginate ? paginateLines(flat, v, o.box.height, o.maxLines ?? Number.POSITIVE_INFINITY) : [flat];
+  return { ok: true, sizePx, lineHeightPx: v.lineHeightPx, pages: pageLines.map((p) => toPage(p, v)) };
+}
+
+function wordTooWide(word: string, sizePx: number, o: FitOptions): FitResult {
+  return {
+    ok: false,
+    code: 'TEXT_WORD_TOO_WIDE',
+    word,
+    message: `the word "${word}" is wider than the ${o.box.width} px box even at ${sizePx} px; shorten it or add a space`,
+  };
+}
+
+function doesNotFit(message: string): FitResult {
+  return { ok: false, code: 'TEXT_DOES_NOT_FIT', message };
+}
+
+/**
+ * Picks the largest whole font size in [minSizePx, maxSizePx] at which all blocks fit one page
+ * of the box, and lays them out; otherwise paginates at paginateSizePx, or fails.
+ *
+ * The search is a binary search on "fits one page at s". That predicate is monotone: a larger
+ * s makes every word wider in proportion, so greedy first-fit breaking gives at least as many
+ * lines (the box is narrower in em), and line height and gaps only grow. Whole-pixel rounding
+ * (run starts, the list indent) can perturb widths by a pixel or two, which can make a size
+ * fit although the one below it does not when the box is only a few em wide; the upward scan
+ * after the search makes sure at least that s + 1 does not fit.
+ */
+export function fitText(o: FitOptions): FitResult {
+  const lo = Math.ceil(o.minSizePx);
+  const hi = Math.floor(o.maxSizePx);
+  if (!(lo > 0) || lo > hi) throw new RangeError(`no whole font size in [${o.minSizePx}, ${o.maxSizePx}]`);
+  if (!(o.box.width > 0) || !(o.box.height > 0)) throw new RangeError(`box ${o.box.width}×${o.box.height} is empty`);
+  if (!(o.lineHeight > 0)) throw new RangeError(`line height ${o.lineHeight} must be positive`);
+
+  const prepared = prepareBlocks(o.blocks, o.weight, o.boldWeight, o.measurer);
+
+  const atMin = fitsOnePage(prepared, o, lo);
+  if (atMin.fits) {
+    let best = lo;
+    let low = lo + 1;
+    let high = hi;
+    while (low <= high) {
+      const mid = Math.floor((low + high) / 2);
+      if (fitsOnePage(prepared, o, mid).fits) {
+        best = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    while (best < hi && fitsOnePage(prepared, o, best + 1).fits) best += 1;
+    return layoutAt(prepared, o, best, false);
+  }
+  if (atMin.word !== undefined) return wordTooWide(atMin.word, lo, o);
+  if (!o.paginate) {
+    return doesNotFit(
+      `the text needs more than one page of the ${o.box.width}×${o.box.height} px box even at ${lo} px` +
+        (o.maxLines === undefined ? '' : ` (at most ${o.maxLines} lines)`) +
+        '; shorten it or allow paging',
+    );
+  }
+  return layoutAt(prepared, o, o.paginateSizePx ?? lo, true);
+}
