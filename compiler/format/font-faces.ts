@@ -12,6 +12,18 @@ export type FontWeight = (typeof FONT_WEIGHTS)[number];
 export const FONT_ASCENT_EM = 1.0;
 export const FONT_DESCENT_EM = 0.265;
 
+/**
+ * Ink extents of Be Vietnam Pro's letters, in em: the highest ink top above the baseline and
+ * the deepest ink bottom below it (as a positive number). Measured with FontMeasurer's
+ * glyphExtents over every Vietnamese letter, upper and lower case (the 134 precomposed ones
+ * such as Ẳ, ự, đ, and the 52 plain ASCII letters), at weights 400, 600, 700 and 800, then
+ * rounded up to 3 decimals. Both extremes are reached at 800: the top by Ẳ (1.199 em at 400),
+ * the bottom by the dot below (Ạ, Ậ, Ự, ạ, ỵ …; 0.227 em at 400), which reaches lower than the
+ * descenders of g, p, y (0.195–0.213 em). text-fit.test.ts re-measures them from the font files.
+ */
+export const FONT_INK_TOP_EM = 1.231;
+export const FONT_INK_BOTTOM_EM = 0.253;
+
 export type FontSubset = 'vietnamese' | 'latin' | 'latin-ext';
 
 /**

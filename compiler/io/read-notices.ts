@@ -61,7 +61,19 @@ export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNot
   if (!match) {
     return fail('NOTICE_FRONT_MATTER', 'the file must start with YAML front matter between two "---" lines (see README, "Notice format")');
   }
-  const document = parseDocument(match[1] ?? '', { prettyErrors: true, uniqueKeys: true });
+  let document = parseDocument(match[1] ?? '', { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    // Officers write "title: Mùa khô: chủ động phòng cháy" without quotes; strict YAML reads
+    // the second colon as a nested mapping. Free-text fields are retried as quoted text.
+    const lenient = quoteFreeTextFields(match[1] ?? '');
+    const retry = parseDocument(lenient.text, { prettyErrors: true, uniqueKeys: true });
+    if (retry.errors.length === 0 && lenient.quoted.length > 0) {
+      document = retry;
+      for (const field of lenient.quoted) {
+        problems.push({ severity: 'warning', code: 'NOTICE_YAML_UNQUOTED', file, field, message: `the ${field} contains ": " and was read as plain text; put it in double quotes to make that explicit` });
+      }
+    }
+  }
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const line = (error.linePos?.[0]?.line ?? 0) + 1; // +1 for the opening "---"
@@ -139,4 +151,21 @@ export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNot
     },
     problems,
   };
+}
+
+const FREE_TEXT_FIELDS = ['title'];
+
+/** Wraps unquoted one-line values of free-text fields in double quotes (YAML-escaped). */
+export function quoteFreeTextFields(yamlText: string): { text: string; quoted: string[] } {
+  const quoted: string[] = [];
+  const text = yamlText
+    .split('\n')
+    .map((line) => {
+      const m = /^([a-zA-Z]+):[ \t]+(.+?)\s*$/.exec(line);
+      if (!m || !FREE_TEXT_FIELDS.includes(m[1]!) || /^["'{[|>&*!]/.test(m[2]!)) return line;
+      quoted.push(m[1]!);
+      return `${m[1]}: ${JSON.stringify(m[2])}`;
+    })
+    .join('\n');
+  return { text, quoted };
 }

@@ -1,4 +1,4 @@
-import { FONT_ASCENT_EM, FONT_DESCENT_EM, type FontWeight } from '../format/font-faces.ts';
+import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM, type FontWeight } from '../format/font-faces.ts';
 import type { TextMeasurer } from './text-measure.ts';
 
 // Compile-time text fitting: breaks notice text into lines for one box at one screen's exact
@@ -74,14 +74,15 @@ export type FitResult =
   | { ok: false; code: 'TEXT_WORD_TOO_WIDE' | 'TEXT_DOES_NOT_FIT'; word?: string; message: string };
 
 /**
- * Smallest line height (multiple of the font size) at which every Vietnamese capital with two
- * stacked marks (Ấ … Ự) keeps its ink inside its line box under the baseline rule below, at
- * every weight. Measured with Be Vietnam Pro: the tallest is Ẳ (ink top 1.199 em at 400,
- * 1.231 em at 800, against an ascent of 1.0 em), so 1.3 is not enough: the rule centres the
- * 1.265 em ascent+descent box, so the line needs 1.265 + 2 × (1.231 − 1.0) = 1.727 em.
- * text-fit.test.ts checks this against the font files, and that 1.72 is too little.
+ * Smallest line height (multiple of the font size, to 0.01) at which every Vietnamese capital
+ * with two stacked marks (Ấ … Ự) keeps its ink inside its line box under the baseline rule
+ * below, at every weight. The rule centres the font's ink span, FONT_INK_TOP_EM +
+ * FONT_INK_BOTTOM_EM = 1.231 + 0.253 = 1.484 em, and these capitals reach both ends of it at
+ * weight 800 (Ẳ the top, Ậ Ặ Ệ Ộ Ợ Ự the bottom), so the line needs 1.484 em, rounded up to
+ * 1.49. 1.3 is not enough: it leaves 1.139 em above the baseline and 0.161 em below.
+ * text-fit.test.ts checks this against the font files, and that 1.48 is too little.
  */
-export const STACKED_CAPITALS_LINE_HEIGHT = 1.73;
+export const STACKED_CAPITALS_LINE_HEIGHT = 1.49;
 
 const DEFAULT_BLOCK_GAP_EM = 0.5;
 /** Space between a list marker and its text, in em. */
@@ -97,12 +98,17 @@ export function lineHeightPx(sizePx: number, lineHeight: number): number {
 }
 
 /**
- * Baseline of a line below its top: the font's ascent+descent box is centred in the line box
- * (as CSS half-leading does), rounded to a whole pixel so glyphs land on the pixel grid.
+ * Baseline of a line below its top: the font's ink span (FONT_INK_TOP_EM above the baseline to
+ * FONT_INK_BOTTOM_EM below it, i.e. the tallest stacked marks to the lowest dot below) is
+ * centred in the line box, rounded to a whole pixel so glyphs land on the pixel grid. Centring
+ * the ink rather than the ascent+descent box (CSS half-leading) is what lets stacked capitals
+ * fit a line of 1.49 em instead of 1.73. A line shorter than 1.484 em leaves equal shortfalls
+ * at the top and the bottom: at 1.3, 1.139 em above the baseline and 0.161 em below, so tall
+ * stacked marks and the dot below / descenders (0.195–0.253 em) may leave the line box.
  */
 export function baselineOffsetPx(sizePx: number, lineHeightPixels: number): number {
-  const glyphBox = (FONT_ASCENT_EM + FONT_DESCENT_EM) * sizePx;
-  return Math.round((lineHeightPixels - glyphBox) / 2 + FONT_ASCENT_EM * sizePx);
+  const inkSpan = (FONT_INK_TOP_EM + FONT_INK_BOTTOM_EM) * sizePx;
+  return Math.round((lineHeightPixels - inkSpan) / 2 + FONT_INK_TOP_EM * sizePx);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM } from '../../compiler/format/font-faces.ts';
 import type { FontWeight } from '../../compiler/format/font-faces.ts';
 import type { ClockNode, QrNode, TickerItem, TickerNode } from '../../compiler/format/scene.ts';
 import {
@@ -34,7 +35,7 @@ export function clockNode(options: {
   measurer: TextMeasurer;
 }): ClockNode {
   const unit = options.measurer.width(LONGEST_SAMPLE[options.format], options.weight, 1);
-  const size = Math.max(1, Math.min(options.maxSizePx, Math.floor((options.box.w / unit) * 0.98), Math.floor(options.box.h / 1.265)));
+  const size = Math.max(1, Math.min(options.maxSizePx, Math.floor((options.box.w / unit) * 0.98), Math.floor(options.box.h / (FONT_INK_TOP_EM + FONT_INK_BOTTOM_EM))));
   return {
     type: 'clock',
     id: options.id,

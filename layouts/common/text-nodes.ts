@@ -1,7 +1,7 @@
-import { FONT_ASCENT_EM, FONT_DESCENT_EM, type FontWeight } from '../../compiler/format/font-faces.ts';
+import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM, type FontWeight } from '../../compiler/format/font-faces.ts';
 import type { TextNode } from '../../compiler/format/scene.ts';
 import type { TextBlock } from '../../compiler/plan/markdown-subset.ts';
-import { fitText } from '../../compiler/plan/text-fit.ts';
+import { baselineOffsetPx, fitText } from '../../compiler/plan/text-fit.ts';
 import type { TextMeasurer } from '../../compiler/plan/text-measure.ts';
 
 // Bridges the text fitter and the scene: layouts describe a box and its text, and get back
@@ -73,9 +73,12 @@ export function fitTextNodes(options: FitNodesOptions): FitNodesResult {
   return { ok: true, pages, sizePx: result.sizePx, lineHeightPx: result.lineHeightPx, usedHeights: result.pages.map((p) => p.height) };
 }
 
-/** Baseline of one line of `sizePx` text vertically centred in a band `height` tall. */
+/**
+ * Baseline of one line of `sizePx` text vertically centred in a band `height` tall: the same
+ * rule as fitted text (the font's ink span centred, see baselineOffsetPx).
+ */
 export function centredBaseline(height: number, sizePx: number): number {
-  return Math.round((height - (FONT_ASCENT_EM + FONT_DESCENT_EM) * sizePx) / 2 + FONT_ASCENT_EM * sizePx);
+  return baselineOffsetPx(sizePx, height);
 }
 
 /**
@@ -96,7 +99,8 @@ export function labelNode(options: {
   const { measurer, text, weight, box } = options;
   const unit = measurer.width(text, weight, 1);
   const byWidth = unit > 0 ? Math.floor(box.w / unit) : options.maxSizePx;
-  const byHeight = Math.floor(box.h / (FONT_ASCENT_EM + FONT_DESCENT_EM));
+  // The whole ink span (stacked marks above, dot below) must fit the band.
+  const byHeight = Math.floor(box.h / (FONT_INK_TOP_EM + FONT_INK_BOTTOM_EM));
   let size = Math.min(options.maxSizePx, byWidth, byHeight);
   while (size >= options.minSizePx && measurer.width(text, weight, size) > box.w) size -= 1;
   if (size < options.minSizePx) return undefined;
