@@ -356,26 +356,31 @@ function matchBold(pieces: Piece[], problems: BodyProblem[]): void {
   }
 }
 
-/** Applies bold, collapses whitespace (ASCII only: a no-break space is deliberate) and merges runs. */
+/**
+ * Applies bold, collapses whitespace (ASCII only: a no-break space is deliberate) and merges
+ * runs. A collapsed space between two runs of the same weight takes that weight, so
+ * "**Mưa** **lớn**" is one bold run rather than three.
+ */
 function buildRuns(pieces: Piece[]): TextRun[] {
   const runs: TextRun[] = [];
   let depth = 0;
   let pendingSpace: boolean | null = null; // boldness of a space waiting for the next character
   const append = (text: string, bold: boolean) => {
     const last = runs[runs.length - 1];
+    if (pendingSpace !== null) {
+      const spaceBold = last !== undefined && last.bold === bold ? bold : pendingSpace;
+      pendingSpace = null;
+      append(' ', spaceBold);
+      append(text, bold);
+      return;
+    }
     if (last !== undefined && last.bold === bold) last.text += text;
     else runs.push({ text, bold });
   };
   for (const piece of pieces) {
     if (piece.type === 'delim') {
-      if (piece.role === 0) {
-        const bold = depth > 0;
-        if (pendingSpace !== null) append(' ', pendingSpace);
-        pendingSpace = null;
-        append(piece.ch.repeat(2), bold);
-      } else {
-        depth += piece.role;
-      }
+      if (piece.role === 0) append(piece.ch.repeat(2), depth > 0);
+      else depth += piece.role;
       continue;
     }
     const bold = depth > 0;
@@ -383,8 +388,6 @@ function buildRuns(pieces: Piece[]): TextRun[] {
       if (runs.length > 0 && pendingSpace === null) pendingSpace = bold;
       continue;
     }
-    if (pendingSpace !== null) append(' ', pendingSpace);
-    pendingSpace = null;
     append(piece.ch, bold);
   }
   return runs;

@@ -221,6 +221,10 @@ test('ethnic-minority names do not trigger errors or warnings', () => {
   }
   const sentence = 'Ông Ksor Thuận và bà Rơ Châm Hlin thăm hỏi bà con làng Dơ Ngol, Bò Ngoong, xã Ia Drăng.';
   assert.deepEqual(cleanText(sentence, { multiline: true }).problems, []);
+  const highlands =
+    "Đoàn công tác thăm hỏi bà Kpă Thuyên, Siu H'Bia, H'Hen Niê, ông Y Moan Ênuôl ở Đắk Lắk, " +
+    "Buôn Ma Thuột, Krông Pắc, Ea H'leo, Kon Tum, Plei Ku.";
+  assert.deepEqual(cleanText(highlands, { multiline: true }).problems, []);
 });
 
 test('punctuation, numbers, units and symbols are not mistaken for legacy letters', () => {

@@ -12,7 +12,7 @@
  *     drawn as mojibake such as "Th«ng b¸o";
  *   - warns (without refusing) when accent marks are missing altogether or look OCR-mangled.
  *
- * Everything here is pure string work: no Intl, no clock, no I/O. Positions in messages are
+ * Everything here is pure string work: no locale APIs, no clock, no I/O. Positions in messages are
  * `line:column` of the NFC text (1-based, columns counted in characters), which is what the
  * officer sees in any editor.
  */
@@ -609,8 +609,6 @@ function detectLegacyEncoding(text: string): TextProblem | null {
   if (!enough || bestCount / odd < LEGACY_MIN_EVIDENCE_SHARE) return null;
 
   const examples = (evidence.get(best) ?? []).slice(0, MAX_QUOTED_WORDS);
-  const first = examples[0];
-  if (first === undefined) return null;
   const shown = examples.map((e) => `${quote(e.at.word)} (${position(text, e.at.index)}) is ${quote(e.decoded)}`);
   return {
     severity: 'error',

@@ -24,7 +24,8 @@ export const ledGon: LayoutTemplate<typeof params> = {
   build(context, notices, p) {
     const { screen, measurer, minTextPx } = context;
     const margin = Math.max(4, Math.round(Math.min(screen.width, screen.height) * 0.03));
-    const stripH = p.showClock ? Math.round(Math.max(minTextPx * 1.35, screen.height * 0.1)) : 0;
+    // Tall enough for legible (≥ minTextPx) digits including the ink span of the font.
+    const stripH = p.showClock ? Math.max(Math.ceil(minTextPx * 1.6), Math.round(screen.height * 0.1)) : 0;
     const under: SceneNode[] = [{ type: 'rect', id: 'black', x: 0, y: 0, w: screen.width, h: screen.height, fill: { kind: 'solid', color: PALETTE.black } }];
     const over: SceneNode[] = [];
     if (p.showClock) {
@@ -98,7 +99,7 @@ export const ledGon: LayoutTemplate<typeof params> = {
         if (bodyPage) nodes.push(bodyPage);
         if (textPages > 1 && p.showClock) {
           // The page counter shares the strip with the clock, centred, so it never takes text room.
-          const counter = labelNode({ id: 'page-counter', box: { x: Math.round(screen.width / 2) - Math.round(stripH * 1.2), y: 0, w: Math.round(stripH * 2.4), h: stripH }, text: `${i + 1}/${textPages}`, weight: 700, minSizePx: Math.min(minTextPx, Math.round(stripH * 0.5)), maxSizePx: Math.round(stripH * 0.6), color: PALETTE.ledWhite, align: 'center', measurer });
+          const counter = labelNode({ id: 'page-counter', box: { x: Math.round(screen.width / 2) - Math.round(stripH * 1.2), y: 0, w: Math.round(stripH * 2.4), h: stripH }, text: `${i + 1}/${textPages}`, weight: 700, minSizePx: minTextPx, maxSizePx: Math.max(minTextPx, Math.round(stripH * 0.6)), color: PALETTE.ledWhite, align: 'center', measurer });
           if (counter) nodes.push(counter);
         }
         const words = [notice.title, ...(bodyPage?.lines.map((l) => l.runs.map((r) => r.text).join('')) ?? [])].join(' ');
