@@ -86,7 +86,7 @@ const COMPILE_HELP = `usage: signage compile --notices DIR --site FILE --out DIR
   --out DIR      where bundles go: DIR/screens/<screen>/, DIR/blobs/<sha256>, DIR/report.json
   --key FILE     the station's private key (signage keygen); without it bundles are unsigned
   --at ISO       compile instant, e.g. 2026-11-22T08:00:00+07:00 (default: now)
-  --cache DIR    prepared-image cache (default: ${defaultCacheDir()})`;
+  --cache DIR    cache of prepared images and laid-out notices (default: ${defaultCacheDir()})`;
 
 export function parseInstant(value: string | undefined, now: () => number): number {
   if (value === undefined) return now();
@@ -137,7 +137,7 @@ export function summarise(report: CompileReport, outDir: string, elapsedMs: numb
   for (const screen of report.screens) {
     lines.push(`  screen ${screen.screen.padEnd(14)} ${String(screen.pages).padStart(3)} pages  ${screen.notices.length} notices  bundle ${screen.bundleId.slice(0, 16)}${screen.signed ? '  signed' : '  UNSIGNED'}`);
   }
-  lines.push(`notices compiled: ${report.compiled.length}; skipped: ${report.skipped.length}; warnings: ${report.warnings.length}; images prepared ${report.images.prepared}, from cache ${report.images.cached}`);
+  lines.push(`notices compiled: ${report.compiled.length}; skipped: ${report.skipped.length}; warnings: ${report.warnings.length}; images prepared ${report.images.prepared}, from cache ${report.images.cached}; notices laid out ${report.layouts.laidOut}, from cache ${report.layouts.cached}`);
   for (const skipped of report.skipped) lines.push(`  skipped ${skipped.id} (${skipped.file}): ${skipped.reason}`);
   for (const warning of report.warnings) lines.push(`  ${formatProblem(warning)}`);
   return `${lines.join('\n')}\n`;

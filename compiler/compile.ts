@@ -9,6 +9,7 @@ import type { Page, SceneNode } from './format/scene.ts';
 import type { Screen, Site } from './format/site-schema.ts';
 import { loadFontMeasurer } from './io/font-measurer.ts';
 import { ImageError, ImagePipeline } from './io/image-pipeline.ts';
+import { layoutCodeVersion, NoticePagesStore } from './io/notice-pages-store.ts';
 import { qrModules } from './io/qr-modules.ts';
 import { readNotices } from './io/read-notices.ts';
 import { readSite } from './io/read-site.ts';
@@ -43,7 +44,7 @@ export interface CompileOptions {
   readonly logger?: CompileLogger | undefined;
   /** Reuse a measurer across compiles (preview, benchmark); loaded from assets/fonts otherwise. */
   readonly measurer?: TextMeasurer | undefined;
-  /** Reuse an image pipeline (and its in-memory cache) across compiles. */
+  /** Reuse an image pipeline (and its in-memory cache) across compiles; it keeps its own directory. */
   readonly imagePipeline?: ImagePipeline | undefined;
 }
 
@@ -63,12 +64,14 @@ export interface CompileReport {
   readonly skipped: readonly SkippedNotice[];
   readonly warnings: readonly CompileProblem[];
   readonly images: { readonly prepared: number; readonly cached: number };
+  /** Notices laid out again vs. taken from the cache, summed over screens. */
+  readonly layouts: { readonly laidOut: number; readonly cached: number };
 }
 
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 
 export function defaultCacheDir(): string {
-  return process.env.SIGNAGE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'signage', 'images');
+  return process.env.SIGNAGE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'signage');
 }
 
 const quietLogger: CompileLogger = { progress: () => {} };
@@ -82,8 +85,11 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   logger.progress(`read ${read.notices.length} notice files and site ${site.site} (${site.screens.length} screens)`);
 
   const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs });
-  const pipeline = options.imagePipeline ?? new ImagePipeline({ cacheDir: options.cacheDir ?? defaultCacheDir(), maxInputPixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS });
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const pipeline = options.imagePipeline ?? new ImagePipeline({ cacheDir: join(cacheDir, 'images'), maxInputPixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS });
   const measurer = options.measurer ?? (await loadFontMeasurer());
+  const codeVersion = await layoutCodeVersion();
+  const layoutStats = { laidOut: 0, cached: 0 };
 
   // Picture sizes are needed to lay pages out; a broken picture is an error naming its notice.
   const selected = uniqueNotices(selection.byScreen);
@@ -104,7 +110,11 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   for (const [i, screen] of site.screens.entries()) {
     const notices = selection.byScreen.get(screen.id) ?? [];
     logger.progress(`screen ${i + 1}/${site.screens.length} ${screen.id} (${screen.layout}, ${screen.size.width}×${screen.size.height}): ${notices.length} notices`);
-    const planned = planScreen({ site, screen, notices, imageSizes, measurer, qr, siteFile: options.siteFile });
+    const store = await NoticePagesStore.open(join(cacheDir, 'plans'), `${site.site}/${screen.id}`);
+    const planned = planScreen({ site, screen, notices, imageSizes, measurer, qr, siteFile: options.siteFile, cache: store, codeVersion });
+    await store.save();
+    layoutStats.laidOut += store.stats.misses;
+    layoutStats.cached += store.stats.hits;
     problems.push(...planned.problems);
     if (planned.problems.some((p) => p.severity === 'error')) continue;
     const blobs = new Map<string, { bytes: Uint8Array; mime: string }>();
@@ -214,10 +224,11 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
     skipped: selection.skipped,
     warnings,
     images: { prepared: pipeline.stats.prepared, cached: pipeline.stats.cacheHits },
+    layouts: layoutStats,
   };
   // The report is part of the output: it must be deterministic too, so the image counters
   // (which depend on the cache's state) stay out of the file.
-  await writeFileAtomic(join(options.outDir, 'report.json'), `${JSON.stringify({ ...report, images: undefined }, null, 2)}\n`);
+  await writeFileAtomic(join(options.outDir, 'report.json'), `${JSON.stringify({ ...report, images: undefined, layouts: undefined }, null, 2)}\n`);
   return report;
 }
 

@@ -17,6 +17,20 @@ export interface ReadNoticesResult {
   readonly problems: CompileProblem[];
 }
 
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 
 export async function readNotices(dir: string): Promise<ReadNoticesResult> {
@@ -31,9 +45,10 @@ export async function readNotices(dir: string): Promise<ReadNoticesResult> {
   }
   const notices: LoadedNotice[] = [];
   const problems: CompileProblem[] = [];
-  for (const name of names) {
-    const file = join(dir, name);
-    const result = await readNoticeFile(file);
+  // Reading and hashing files (pictures included) is I/O-bound: overlap a few at a time, then
+  // take the results in sorted order so nothing downstream depends on which finished first.
+  const results = await mapWithConcurrency(names, 8, (name) => readNoticeFile(join(dir, name)));
+  for (const result of results) {
     problems.push(...result.problems);
     if (result.notice) notices.push(result.notice);
   }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { SceneNode } from '../../compiler/format/scene.ts';
-import { buildAllPages } from '../common/build-pages.ts';
 import { clockNode, qrNode, tickerItems, tickerNode } from '../common/chrome-nodes.ts';
 import type { LayoutContext, LayoutNotice, LayoutOutput, LayoutTemplate, PlannedPage } from '../common/layout-types.ts';
 import { lcdNoticePages } from '../common/notice-pages.ts';
@@ -54,7 +53,7 @@ function chrome(context: LayoutContext, notices: readonly LayoutNotice[], p: z.i
     { type: 'rect', id: 'header-rule', x: 0, y: g.header.h, w: screen.width, h: Math.round(8 * s), fill: { kind: 'solid', color: PALETTE.gold } },
   ];
   const heading = labelNode({ id: 'heading', box: { x: margin, y: Math.round(18 * s), w: innerW, h: Math.round(44 * s) }, text: p.heading, weight: 700, minSizePx: Math.round(18 * s), maxSizePx: Math.round(30 * s), color: PALETTE.gold, align: 'center', measurer });
-  const name = labelNode({ id: 'unit-name', box: { x: margin, y: Math.round(62 * s), w: innerW, h: Math.round(72 * s) }, text: site.name.toLocaleUpperCase('vi'), weight: 800, minSizePx: Math.round(26 * s), maxSizePx: Math.round(54 * s), color: PALETTE.white, align: 'center', measurer });
+  const name = labelNode({ id: 'unit-name', box: { x: margin, y: Math.round(62 * s), w: innerW, h: Math.round(72 * s) }, text: site.name.toUpperCase(), weight: 800, minSizePx: Math.round(26 * s), maxSizePx: Math.round(54 * s), color: PALETTE.white, align: 'center', measurer });
   if (heading) under.push(heading);
   if (name) under.push(name);
   under.push({ type: 'rect', id: 'header-divider', x: margin, y: Math.round(146 * s), w: innerW, h: Math.max(1, Math.round(2 * s)), fill: { kind: 'solid', color: '#ffffff55' } });
@@ -107,27 +106,28 @@ export const bangTinDoc: LayoutTemplate<typeof params> = {
   name: 'bang-tin-doc',
   description: 'Portrait LCD kiosk: stacked header with clock and dates, picture above the text, QR row, ticker.',
   params,
-  build(context, notices, p) {
+  frame(context, notices, p) {
+    const g = grid(context);
+    return { chrome: chrome(context, notices, p, g), idle: idlePage(context, g) };
+  },
+  noticePages(context, notice) {
     const g = grid(context);
     const { s } = g;
-    const { pages, problems } = buildAllPages(context, notices, (notice) => {
-      const imageH = notice.images.length > 0 ? Math.round(g.content.h * 0.34) : 0;
-      const textTop = g.content.y + (imageH > 0 ? imageH + Math.round(40 * s) : 0);
-      return lcdNoticePages({
-        context,
-        notice,
-        regions: {
-          text: { x: g.content.x, y: textTop, w: g.content.w, h: g.content.y + g.content.h - textTop },
-          image: imageH > 0 ? { x: g.content.x, y: g.content.y, w: g.content.w, h: imageH } : undefined,
-          titleMaxPx: Math.round(62 * s),
-          titleMinPx: Math.max(context.minTextPx, Math.round(40 * s)),
-          bodyMaxPx: Math.round(46 * s),
-          bodyMinPx: Math.max(context.minTextPx, Math.round(34 * s)),
-          tagPx: Math.max(16, Math.round(24 * s)),
-        },
-        transition: { kind: 'fade', durationMs: 600 },
-      });
+    const imageH = notice.images.length > 0 ? Math.round(g.content.h * 0.34) : 0;
+    const textTop = g.content.y + (imageH > 0 ? imageH + Math.round(40 * s) : 0);
+    return lcdNoticePages({
+      context,
+      notice,
+      regions: {
+        text: { x: g.content.x, y: textTop, w: g.content.w, h: g.content.y + g.content.h - textTop },
+        image: imageH > 0 ? { x: g.content.x, y: g.content.y, w: g.content.w, h: imageH } : undefined,
+        titleMaxPx: Math.round(62 * s),
+        titleMinPx: Math.max(context.minTextPx, Math.round(40 * s)),
+        bodyMaxPx: Math.round(46 * s),
+        bodyMinPx: Math.max(context.minTextPx, Math.round(34 * s)),
+        tagPx: Math.max(16, Math.round(24 * s)),
+      },
+      transition: { kind: 'fade', durationMs: 600 },
     });
-    return { chrome: chrome(context, notices, p, g), pages, idle: idlePage(context, g), problems };
   },
 };

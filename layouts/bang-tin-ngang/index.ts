@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { SceneNode } from '../../compiler/format/scene.ts';
-import { buildAllPages } from '../common/build-pages.ts';
 import { clockNode, qrNode, tickerItems, tickerNode } from '../common/chrome-nodes.ts';
 import type { LayoutContext, LayoutNotice, LayoutOutput, LayoutTemplate, PlannedPage } from '../common/layout-types.ts';
 import { lcdNoticePages } from '../common/notice-pages.ts';
@@ -55,7 +54,7 @@ function chrome(context: LayoutContext, notices: readonly LayoutNotice[], p: z.i
   const datesW = Math.round(560 * s);
   const nameW = screen.width - 2 * margin - clockW - datesW - Math.round(40 * s);
   const heading = labelNode({ id: 'heading', box: { x: margin, y: Math.round(20 * s), w: nameW, h: Math.round(44 * s) }, text: p.heading, weight: 700, minSizePx: Math.round(18 * s), maxSizePx: Math.round(30 * s), color: PALETTE.gold, measurer });
-  const name = labelNode({ id: 'unit-name', box: { x: margin, y: Math.round(64 * s), w: nameW, h: Math.round(70 * s) }, text: site.name.toLocaleUpperCase('vi'), weight: 800, minSizePx: Math.round(26 * s), maxSizePx: Math.round(52 * s), color: PALETTE.white, measurer });
+  const name = labelNode({ id: 'unit-name', box: { x: margin, y: Math.round(64 * s), w: nameW, h: Math.round(70 * s) }, text: site.name.toUpperCase(), weight: 800, minSizePx: Math.round(26 * s), maxSizePx: Math.round(52 * s), color: PALETTE.white, measurer });
   if (heading) under.push(heading);
   if (name) under.push(name);
 
@@ -112,29 +111,29 @@ export const bangTinNgang: LayoutTemplate<typeof params> = {
   name: 'bang-tin-ngang',
   description: 'Landscape LCD board for a commune hall: header with unit, clock, dates; notice with picture; ticker; QR code.',
   params,
-  build(context, notices, p) {
+  frame(context, notices, p) {
+    const g = grid(context.screen.width, context.screen.height);
+    return { chrome: chrome(context, notices, p, g), idle: idlePage(context, g) };
+  },
+  noticePages(context, notice) {
     const g = grid(context.screen.width, context.screen.height);
     const { s } = g;
-    const hasSide = (notice: LayoutNotice) => notice.images.length > 0 || context.qr !== undefined;
     const qrReserve = context.qr ? Math.round((190 + 36 + 50) * s) : 0;
-    const { pages, problems } = buildAllPages(context, notices, (notice) => {
-      const side = hasSide(notice);
-      const textW = side ? g.content.w - g.sideW - Math.round(40 * s) : g.content.w;
-      return lcdNoticePages({
-        context,
-        notice,
-        regions: {
-          text: { x: g.content.x, y: g.content.y, w: textW, h: g.content.h },
-          image: { x: g.content.x + g.content.w - g.sideW, y: g.content.y + Math.round(6 * s), w: g.sideW, h: g.content.h - qrReserve - Math.round(12 * s) },
-          titleMaxPx: Math.round(64 * s),
-          titleMinPx: Math.max(context.minTextPx, Math.round(40 * s)),
-          bodyMaxPx: Math.round(46 * s),
-          bodyMinPx: Math.max(context.minTextPx, Math.round(34 * s)),
-          tagPx: Math.max(16, Math.round(24 * s)),
-        },
-        transition: { kind: 'fade', durationMs: 600 },
-      });
+    const side = notice.images.length > 0 || context.qr !== undefined;
+    const textW = side ? g.content.w - g.sideW - Math.round(40 * s) : g.content.w;
+    return lcdNoticePages({
+      context,
+      notice,
+      regions: {
+        text: { x: g.content.x, y: g.content.y, w: textW, h: g.content.h },
+        image: { x: g.content.x + g.content.w - g.sideW, y: g.content.y + Math.round(6 * s), w: g.sideW, h: g.content.h - qrReserve - Math.round(12 * s) },
+        titleMaxPx: Math.round(64 * s),
+        titleMinPx: Math.max(context.minTextPx, Math.round(40 * s)),
+        bodyMaxPx: Math.round(46 * s),
+        bodyMinPx: Math.max(context.minTextPx, Math.round(34 * s)),
+        tagPx: Math.max(16, Math.round(24 * s)),
+      },
+      transition: { kind: 'fade', durationMs: 600 },
     });
-    return { chrome: chrome(context, notices, p, g), pages, idle: idlePage(context, g), problems };
   },
 };

@@ -76,20 +76,31 @@ export interface LayoutProblem {
   readonly message: string;
 }
 
-export interface LayoutOutput {
+export interface LayoutFrame {
+  /** Drawn under and over every page that shows the frame (header, clock, ticker, QR). */
   readonly chrome: { readonly under: readonly SceneNode[]; readonly over: readonly SceneNode[] };
-  readonly pages: readonly PlannedPage[];
   /** Shown when the screen is on and nothing is scheduled. */
   readonly idle: PlannedPage;
+}
+
+export interface LayoutOutput extends LayoutFrame {
+  readonly pages: readonly PlannedPage[];
   readonly problems: readonly LayoutProblem[];
 }
 
+/**
+ * A layout is two pure functions: the frame, which may depend on every notice (the ticker
+ * lists them), and the pages of one notice, which depend on that notice alone, so the
+ * compiler can reuse a notice's pages when only another notice changed. Emergency notices
+ * never reach noticePages(): every layout shows them with the shared takeover.
+ */
 export interface LayoutTemplate<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
-  /** Parameters a site may set for this layout; parsed with defaults before build(). */
+  /** Parameters a site may set for this layout; parsed with defaults before use. */
   readonly params: Schema;
-  build(context: LayoutContext, notices: readonly LayoutNotice[], params: z.infer<Schema>): LayoutOutput;
+  frame(context: LayoutContext, notices: readonly LayoutNotice[], params: z.infer<Schema>): LayoutFrame;
+  noticePages(context: LayoutContext, notice: LayoutNotice, params: z.infer<Schema>): NoticePagesResult;
 }
 
 /** The pages of one notice on one screen, or why the notice cannot be shown there. */

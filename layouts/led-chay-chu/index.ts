@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { buildAllPages } from '../common/build-pages.ts';
 import { clockNode, tickerNode } from '../common/chrome-nodes.ts';
 import type { LayoutTemplate, PlannedPage } from '../common/layout-types.ts';
 import { PALETTE } from '../common/palette.ts';
@@ -16,42 +15,18 @@ const params = z.strictObject({
 
 const FRAME_MS = 1000 / 60;
 
+/** One line as tall as the sign allows, leaving the font's ink span inside it. */
+function lineSizePx(height: number): number {
+  return Math.max(8, Math.floor(height / 1.35));
+}
+
 export const ledChayChu: LayoutTemplate<typeof params> = {
   name: 'led-chay-chu',
   description: 'Single-line LED sign: each notice scrolls through once as "TITLE: text".',
   params,
-  build(context, notices, p) {
+  frame(context) {
     const { screen, measurer } = context;
-    const sizePx = Math.max(8, Math.floor(screen.height / 1.35));
     const background = { type: 'rect' as const, id: 'black', x: 0, y: 0, w: screen.width, h: screen.height, fill: { kind: 'solid' as const, color: PALETTE.black } };
-    const { pages, problems } = buildAllPages(context, notices, (notice) => {
-      const text = `${notice.title.toLocaleUpperCase('vi')}: ${blocksText(notice.blocks)}`;
-      const width = Math.ceil(measurer.width(text, 700, sizePx));
-      // The page lasts exactly one pass: the text enters at the right edge and leaves at the left.
-      const durationMs = Math.ceil(((width + screen.width) / p.pxPerFrame) * FRAME_MS);
-      const page: PlannedPage = {
-        id: `${notice.id}-1`,
-        noticeId: notice.id,
-        index: 0,
-        count: 1,
-        durationMs,
-        transition: { kind: 'cut', durationMs: 0 },
-        showChrome: true,
-        nodes: [
-          tickerNode({
-            id: 'line',
-            box: { x: 0, y: 0, w: screen.width, h: screen.height },
-            items: [{ text, width, fromMs: notice.validFromMs, toMs: notice.validToMs }],
-            sizePx,
-            weight: 700,
-            color: notice.priority === 'priority' ? PALETTE.ledYellow : PALETTE.ledWhite,
-            pxPerFrame: p.pxPerFrame,
-            phase: 'page',
-          }),
-        ],
-      };
-      return { ok: true, pages: [page] };
-    });
     const idle: PlannedPage = {
       id: 'idle',
       noticeId: 'idle',
@@ -60,8 +35,38 @@ export const ledChayChu: LayoutTemplate<typeof params> = {
       durationMs: 60_000,
       transition: { kind: 'cut', durationMs: 0 },
       showChrome: true,
-      nodes: [clockNode({ id: 'clock', box: { x: 0, y: 0, w: screen.width, h: screen.height }, format: 'time', weight: 800, color: PALETTE.ledYellow, align: 'center', maxSizePx: sizePx, measurer })],
+      nodes: [clockNode({ id: 'clock', box: { x: 0, y: 0, w: screen.width, h: screen.height }, format: 'time', weight: 800, color: PALETTE.ledYellow, align: 'center', maxSizePx: lineSizePx(screen.height), measurer })],
     };
-    return { chrome: { under: [background], over: [] }, pages, idle, problems };
+    return { chrome: { under: [background], over: [] }, idle };
+  },
+  noticePages(context, notice, p) {
+    const { screen, measurer } = context;
+    const sizePx = lineSizePx(screen.height);
+    const text = `${notice.title.toUpperCase()}: ${blocksText(notice.blocks)}`;
+    const width = Math.ceil(measurer.width(text, 700, sizePx));
+    // The page lasts exactly one pass: the text enters at the right edge and leaves at the left.
+    const durationMs = Math.ceil(((width + screen.width) / p.pxPerFrame) * FRAME_MS);
+    const page: PlannedPage = {
+      id: `${notice.id}-1`,
+      noticeId: notice.id,
+      index: 0,
+      count: 1,
+      durationMs,
+      transition: { kind: 'cut', durationMs: 0 },
+      showChrome: true,
+      nodes: [
+        tickerNode({
+          id: 'line',
+          box: { x: 0, y: 0, w: screen.width, h: screen.height },
+          items: [{ text, width, fromMs: notice.validFromMs, toMs: notice.validToMs }],
+          sizePx,
+          weight: 700,
+          color: notice.priority === 'priority' ? PALETTE.ledYellow : PALETTE.ledWhite,
+          pxPerFrame: p.pxPerFrame,
+          phase: 'page',
+        }),
+      ],
+    };
+    return { ok: true, pages: [page] };
   },
 };

@@ -1,0 +1,378 @@
+import { Application, Container, Graphics, RenderTexture, Sprite } from 'pixi.js';
+import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
+import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
+import type { Schedule } from '../../compiler/format/schedule.ts';
+import type { Page } from '../../compiler/format/scene.ts';
+import { BlobTextureStore, type BlobFetcher } from './blob-textures.ts';
+import { parseColor } from './color.ts';
+import { loadFonts } from './fonts.ts';
+import { FramePlanner, sourceKey, type FramePlan, type FrameSource } from './frame-plan.ts';
+import { checkOverflow } from './overflow-check.ts';
+import { PageCache, type LayerSpec } from './page-cache.ts';
+import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
+import { nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
+
+// The renderer draws one instant of a bundle: render(atMs) is its only notion of time, so the
+// live loop (atMs = the clock), snapshots and tests (atMs = a chosen instant) all draw through
+// the same code and the same instant always gives the same pixels.
+
+export interface LoadedBundle {
+  readonly manifest: BundleManifest;
+  readonly schedule: Schedule;
+  readonly fetchBlob: BlobFetcher;
+}
+
+export interface RendererOptions {
+  readonly width: number;
+  readonly height: number;
+  /** Folder URL of the woff2 files, with a trailing slash. */
+  readonly fontsBaseUrl: string;
+  readonly canvas?: HTMLCanvasElement;
+  /**
+   * Multisampling smooths rounded corners and gradients' edges on LCD panels; on an LED wall
+   * one bundle pixel is one lamp, and the scene is drawn on whole pixels anyway.
+   */
+  readonly antialias?: boolean;
+}
+
+export interface FrameInfo {
+  readonly atMs: number;
+  readonly mode: ScreenMode | 'unloaded';
+  readonly pageId: string | null;
+  readonly transition?: { readonly kind: 'fade' | 'slide'; readonly progress: number; readonly fromPageId: string | null };
+  /** False when a later render() call took over before this one's pages were ready. */
+  readonly drawn: boolean;
+}
+
+interface BundleState {
+  readonly manifest: BundleManifest;
+  readonly planner: FramePlanner;
+  readonly store: BlobTextureStore;
+  readonly cache: PageCache;
+  readonly under: MountedLayer;
+  readonly over: MountedLayer;
+  readonly overflow: OverflowReport;
+  readonly background: number;
+}
+
+const CHROME_UNDER = 'chrome.under';
+const CHROME_OVER = 'chrome.over';
+
+/** Slides ease in and out: a linear slide looks like it jerks at both ends. */
+function easeInOut(t: number): number {
+  const c = Math.min(1, Math.max(0, t));
+  return c * c * (3 - 2 * c);
+}
+
+export class SignageRenderer {
+  private state: BundleState | undefined;
+  private readonly faults = new FaultLog();
+  private readonly screenRoot = new Container();
+  private readonly offscreenRoot = new Container();
+  private readonly transitionSprite = new Sprite();
+  private readonly slideShift = new Container();
+  private readonly slideClip = new Container();
+  private readonly slideMask = new Graphics();
+  private transitionTarget: RenderTexture | undefined;
+  private readonly warmTarget = RenderTexture.create({ width: 1, height: 1 });
+  private lastComposition = '';
+  private requestSeq = 0;
+
+  private constructor(
+    private readonly app: Application,
+    private readonly fonts: FontReport,
+  ) {
+    this.slideClip.addChild(this.slideMask);
+    this.slideClip.mask = this.slideMask;
+  }
+
+  /** Loads every font face first: text created before the faces arrive would keep a fallback. */
+  static async create(options: RendererOptions): Promise<SignageRenderer> {
+    const fonts = await loadFonts({ baseUrl: options.fontsBaseUrl });
+    const app = new Application();
+    await app.init({
+      width: options.width,
+      height: options.height,
+      resolution: 1,
+      autoDensity: false,
+      antialias: options.antialias ?? false,
+      preference: 'webgl',
+      background: 0x000000,
+      autoStart: false,
+      sharedTicker: false,
+      // Whole-pixel placement keeps text and images sharp instead of resampled half a pixel off.
+      roundPixels: true,
+      // Page layers' lifetimes are managed by PageCache; pixi's own collector would drop the
+      // pre-rasterised text of a page due in more than a minute.
+      gcActive: false,
+      ...(options.canvas ? { canvas: options.canvas } : {}),
+    });
+    const renderer = new SignageRenderer(app, fonts);
+    for (const problem of fonts.problems) renderer.faults.add({ code: 'FONT_NOT_VERIFIED', message: problem });
+    return renderer;
+  }
+
+  /** 'webgl' normally; 'canvas' or 'webgpu' only if the browser lacks WebGL. */
+  get name(): string {
+    return this.app.renderer.name;
+  }
+
+  get canvas(): HTMLCanvasElement {
+    return this.app.canvas;
+  }
+
+  /**
+   * Makes `bundle` current once its frame (chrome) is built; the previous bundle keeps drawing
+   * until then, and is freed after.
+   */
+  async load(bundle: LoadedBundle): Promise<void> {
+    const { manifest } = bundle;
+    this.faults.clear();
+    for (const problem of this.fonts.problems) this.faults.add({ code: 'FONT_NOT_VERIFIED', message: problem });
+    const fault = (f: Parameters<FaultLog['add']>[0]) => this.faults.add(f);
+    const store = new BlobTextureStore(bundle.fetchBlob, fault);
+    const cache = new PageCache(store, fault);
+    const [under, over] = await Promise.all([
+      cache.prepare({ key: CHROME_UNDER, scope: CHROME_UNDER, nodes: manifest.chrome.under }),
+      cache.prepare({ key: CHROME_OVER, scope: CHROME_OVER, nodes: manifest.chrome.over }),
+    ]);
+    if (!under || !over) throw new Error('chrome layers were dropped while loading');
+    const previous = this.state;
+    this.state = {
+      manifest,
+      planner: new FramePlanner(manifest, bundle.schedule),
+      store,
+      cache,
+      under,
+      over,
+      overflow: checkOverflow(manifest),
+      background: parseColor(manifest.screen.background).rgb,
+    };
+    const { width, height } = manifest.screen;
+    if (this.app.renderer.width !== width || this.app.renderer.height !== height) {
+      this.app.renderer.resize(width, height);
+      this.transitionTarget?.destroy(true);
+      this.transitionTarget = undefined;
+    }
+    this.lastComposition = '';
+    if (previous) {
+      this.screenRoot.removeChildren();
+      this.offscreenRoot.removeChildren();
+      this.slideShift.removeChildren();
+      this.slideClip.removeChildren();
+      this.slideClip.addChild(this.slideMask);
+      previous.cache.destroy();
+      previous.store.destroy();
+    }
+  }
+
+  /**
+   * Draws the instant `atMs`. When the pages it needs are built this happens before returning
+   * and the promise is already settled; otherwise the screen keeps its last frame (never a
+   * blank one) and the promise settles once the pages are ready and the frame is drawn.
+   */
+  render(atMs: number): Promise<FrameInfo> {
+    const state = this.state;
+    if (!state) return Promise.resolve({ atMs, mode: 'unloaded', pageId: null, drawn: false });
+    const seq = ++this.requestSeq;
+    const plan = state.planner.plan(atMs);
+    for (const pageId of plan.missingPageIds) {
+      this.faults.add({ code: 'PAGE_MISSING', scope: pageId, message: `the schedule plays page ${pageId}, which the bundle does not contain; the background is shown instead` });
+    }
+    const needed = this.neededSpecs(plan);
+    if (plan.next.kind === 'page') void state.cache.prepare(this.pageSpec(plan.next.page));
+    if (needed.every((spec) => state.cache.get(spec.key))) return Promise.resolve(this.draw(state, plan));
+    return Promise.all(needed.map((spec) => state.cache.prepare(spec))).then(() => {
+      if (seq !== this.requestSeq || state !== this.state) return this.info(plan, false);
+      // A page could have been dropped by a bundle switch in between; asking again rebuilds it.
+      if (!needed.every((spec) => state.cache.get(spec.key))) return this.render(atMs);
+      return this.draw(state, plan);
+    });
+  }
+
+  report(): RendererReport {
+    const overflow = this.state?.overflow ?? { overflow: [], drift: [], runsChecked: 0 };
+    return { rendererName: this.name, fonts: this.fonts, faults: this.faults.all(), ...overflow };
+  }
+
+  /** Page layers alive in the cache, for tests of the cache's bounds. */
+  cachedLayers(): string[] {
+    return this.state?.cache.keys() ?? [];
+  }
+
+  destroy(): void {
+    this.state?.cache.destroy();
+    this.state?.store.destroy();
+    this.state = undefined;
+    this.transitionTarget?.destroy(true);
+    this.warmTarget.destroy(true);
+    this.app.destroy({ removeView: false }, { children: true });
+  }
+
+  private pageSpec(page: Page): LayerSpec {
+    return { key: page.id, scope: page.id, nodes: page.nodes };
+  }
+
+  private neededSpecs(plan: FramePlan): LayerSpec[] {
+    const sources = [plan.current, ...(plan.transition ? [plan.transition.from] : [])];
+    return sources.flatMap((source) => (source.kind === 'page' ? [this.pageSpec(source.page)] : []));
+  }
+
+  private info(plan: FramePlan, drawn: boolean): FrameInfo {
+    const pageId = (source: FrameSource) => (source.kind === 'page' ? source.page.id : null);
+    return {
+      atMs: plan.atMs,
+      mode: plan.mode,
+      pageId: pageId(plan.current),
+      ...(plan.transition
+        ? { transition: { kind: plan.transition.kind, progress: plan.transition.progress, fromPageId: pageId(plan.transition.from) } }
+        : {}),
+      drawn,
+    };
+  }
+
+  private draw(state: BundleState, plan: FramePlan): FrameInfo {
+    const transition = plan.transition;
+    const composition = `${sourceKey(plan.current)}|${transition ? `${transition.kind}:${sourceKey(transition.from)}` : ''}`;
+    let changed = composition !== this.lastComposition || transition !== undefined;
+    if (!transition) {
+      changed = this.updateSource(state, plan.current, plan.atMs) || changed;
+      if (changed) {
+        setChildren(this.screenRoot, this.views(state, plan.current));
+        this.app.renderer.render({ container: this.screenRoot, clearColor: this.clearColor(state, plan.current) });
+      }
+    } else if (transition.kind === 'fade') {
+      this.drawFade(state, plan, transition.from, transition.progress);
+    } else {
+      this.drawSlide(state, plan, transition.from, easeInOut(transition.progress));
+    }
+    this.lastComposition = composition;
+
+    const keep = new Set([CHROME_UNDER, CHROME_OVER]);
+    for (const spec of this.neededSpecs(plan)) keep.add(spec.key);
+    if (plan.next.kind === 'page') keep.add(plan.next.page.id);
+    state.cache.retain(keep);
+    this.warmOne(state, plan);
+    return this.info(plan, true);
+  }
+
+  /** Updates a source's clocks and tickers (and the chrome's, if it shows them) to the instant. */
+  private updateSource(state: BundleState, source: FrameSource, atMs: number): boolean {
+    if (source.kind !== 'page') return false;
+    const time: FrameTime = { atMs, pageStartMs: source.startedAtMs };
+    let changed = state.cache.get(source.page.id)?.update(time) ?? false;
+    if (source.page.showChrome) {
+      changed = state.under.update(time) || changed;
+      changed = state.over.update(time) || changed;
+    }
+    return changed;
+  }
+
+  private views(state: BundleState, source: FrameSource): Container[] {
+    if (source.kind !== 'page') return [];
+    const content = state.cache.get(source.page.id)?.view;
+    const views: Container[] = [];
+    if (source.page.showChrome) views.push(state.under.view);
+    if (content) views.push(content);
+    if (source.page.showChrome) views.push(state.over.view);
+    return views;
+  }
+
+  private clearColor(state: BundleState, source: FrameSource): number {
+    return source.kind === 'black' ? 0x000000 : state.background;
+  }
+
+  private target(state: BundleState): RenderTexture {
+    if (!this.transitionTarget) {
+      this.transitionTarget = RenderTexture.create({ width: state.manifest.screen.width, height: state.manifest.screen.height, resolution: 1 });
+    }
+    return this.transitionTarget;
+  }
+
+  /** Draws `source`'s whole frame into the offscreen target, for a transition to blend or move. */
+  private drawOffscreen(state: BundleState, source: FrameSource, atMs: number): RenderTexture {
+    const target = this.target(state);
+    this.updateSource(state, source, atMs);
+    setChildren(this.offscreenRoot, this.views(state, source));
+    this.app.renderer.render({ container: this.offscreenRoot, target, clearColor: this.clearColor(state, source) });
+    // The chrome layers are shared: take them back before the on-screen pass uses them.
+    this.offscreenRoot.removeChildren();
+    return target;
+  }
+
+  /**
+   * A cross-fade of whole frames: the incoming frame is drawn offscreen, then over the outgoing
+   * one with alpha = progress. Blending two opaque frames is exact, where fading page content
+   * alone would let the chrome's background show through mid-way.
+   */
+  private drawFade(state: BundleState, plan: FramePlan, from: FrameSource, progress: number): void {
+    this.transitionSprite.texture = this.drawOffscreen(state, plan.current, plan.atMs);
+    this.transitionSprite.alpha = progress;
+    this.transitionSprite.position.set(0, 0);
+    this.updateSource(state, from, plan.atMs);
+    setChildren(this.screenRoot, [...this.views(state, from), this.transitionSprite]);
+    this.app.renderer.render({ container: this.screenRoot, clearColor: this.clearColor(state, from) });
+  }
+
+  /**
+   * The incoming page pushes the outgoing one to the left. Between two pages that both show the
+   * chrome, only the content moves, clipped to the area the two pages' nodes cover, and the
+   * header, clock and ticker stay put; otherwise whole frames move.
+   */
+  private drawSlide(state: BundleState, plan: FramePlan, from: FrameSource, eased: number): void {
+    const width = state.manifest.screen.width;
+    const shift = Math.round(eased * width);
+    const current = plan.current;
+    if (current.kind === 'page' && from.kind === 'page' && current.page.showChrome && from.page.showChrome) {
+      this.updateSource(state, from, plan.atMs);
+      this.updateSource(state, current, plan.atMs);
+      const fromView = state.cache.get(from.page.id)?.view;
+      const currentView = state.cache.get(current.page.id)?.view;
+      const bounds = nodesBounds([...from.page.nodes, ...current.page.nodes]) ?? { x: 0, y: 0, w: width, h: state.manifest.screen.height };
+      this.slideMask.clear().rect(bounds.x, bounds.y, bounds.w, bounds.h).fill(0xffffff);
+      const moving = [fromView, currentView].filter((v): v is Container => v !== undefined);
+      if (fromView) fromView.x = -shift;
+      if (currentView) currentView.x = width - shift;
+      setChildren(this.slideClip, [this.slideMask, ...moving]);
+      setChildren(this.screenRoot, [state.under.view, this.slideClip, state.over.view]);
+      this.app.renderer.render({ container: this.screenRoot, clearColor: state.background });
+      // Page layers are positioned at the origin everywhere else.
+      if (fromView) fromView.x = 0;
+      if (currentView) currentView.x = 0;
+      return;
+    }
+    this.transitionSprite.texture = this.drawOffscreen(state, current, plan.atMs);
+    this.transitionSprite.alpha = 1;
+    this.transitionSprite.position.set(width - shift, 0);
+    this.updateSource(state, from, plan.atMs);
+    this.slideShift.x = -shift;
+    setChildren(this.slideShift, this.views(state, from));
+    setChildren(this.screenRoot, [this.slideShift, this.transitionSprite]);
+    this.app.renderer.render({ container: this.screenRoot, clearColor: this.clearColor(state, from) });
+  }
+
+  /**
+   * Draws one prepared-but-unseen layer (the next page) into a 1×1 target: pixi rasterises and
+   * uploads text and images the first time it draws them, so doing it now moves that cost off
+   * the frame where the page appears.
+   */
+  private warmOne(state: BundleState, plan: FramePlan): void {
+    const displayed = new Set(this.neededSpecs(plan).map((spec) => spec.key));
+    for (const { key, layer } of state.cache.unwarmed()) {
+      state.cache.markWarmed(key);
+      if (displayed.has(key) || key === CHROME_UNDER || key === CHROME_OVER) continue;
+      const nextStart = plan.next.kind === 'page' && plan.next.page.id === key ? plan.next.startedAtMs : plan.nextAtMs;
+      layer.update({ atMs: plan.nextAtMs, pageStartMs: nextStart });
+      this.app.renderer.render({ container: layer.view, target: this.warmTarget, clear: true });
+      return;
+    }
+  }
+}
+
+/** Replaces a container's children only when they differ, so pixi keeps its built instructions. */
+function setChildren(parent: Container, children: readonly Container[]): void {
+  const current = parent.children;
+  if (current.length === children.length && current.every((child, i) => child === children[i])) return;
+  parent.removeChildren();
+  if (children.length > 0) parent.addChild(...children);
+}
