@@ -19,7 +19,7 @@ export interface LayerSpec {
 interface Entry {
   readonly spec: LayerSpec;
   readonly hashes: readonly string[];
-  readonly ready: Promise<MountedLayer | undefined>;
+  ready: Promise<MountedLayer | undefined>;
   layer?: MountedLayer;
   dropped: boolean;
   /** Set once the renderer has drawn it offscreen, so its text is rasterised before it is due. */

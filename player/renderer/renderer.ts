@@ -11,6 +11,8 @@ import { checkOverflow } from './overflow-check.ts';
 import { PageCache, type LayerSpec } from './page-cache.ts';
 import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
 import { nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
+import { probeText, type TextProbe } from './text-probe.ts';
+import type { FontWeight } from '../../compiler/format/font-faces.ts';
 
 // The renderer draws one instant of a bundle: render(atMs) is its only notion of time, so the
 // live loop (atMs = the clock), snapshots and tests (atMs = a chosen instant) all draw through
@@ -193,6 +195,11 @@ export class SignageRenderer {
   report(): RendererReport {
     const overflow = this.state?.overflow ?? { overflow: [], drift: [], runsChecked: 0 };
     return { rendererName: this.name, fonts: this.fonts, faults: this.faults.all(), ...overflow };
+  }
+
+  /** Draws one string through the scene's text path and measures its ink (see text-probe.ts). */
+  probeText(options: { text: string; sizePx: number; weight: FontWeight }): TextProbe {
+    return probeText(this.app.renderer, options);
   }
 
   /** Page layers alive in the cache, for tests of the cache's bounds. */

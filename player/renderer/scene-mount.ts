@@ -1,4 +1,4 @@
-import { Container, FillGradient, Graphics, Sprite, type Text, type Texture } from 'pixi.js';
+import { Container, FillGradient, Graphics, Sprite, type FillInput, type Text, type Texture } from 'pixi.js';
 import type { ClockNode, Fill, ImageNode, QrNode, RectNode, SceneNode, TextNode, TickerNode } from '../../compiler/format/scene.ts';
 import {
   formatDateLong,
@@ -122,7 +122,7 @@ export function gradientEnds(w: number, h: number, angleDeg: number): { start: {
   };
 }
 
-function fillStyle(fill: Fill, w: number, h: number): { style: Parameters<Graphics['fill']>[0]; gradient?: FillGradient } {
+function fillStyle(fill: Fill, w: number, h: number): { style: FillInput; gradient?: FillGradient } {
   if (fill.kind === 'solid') {
     const color = parseColor(fill.color);
     return { style: { color: color.rgb, alpha: color.alpha } };

@@ -1,0 +1,72 @@
+import type { FontWeight } from '../../compiler/format/font-faces.ts';
+import { bundleFromInjected, fetchBundle, locationFromQuery, type InjectedBundle } from './bundle-source.ts';
+import { startLiveLoop } from './live-loop.ts';
+import type { RendererReport } from './render-report.ts';
+import { SignageRenderer, type FrameInfo } from './renderer.ts';
+import type { TextProbe } from './text-probe.ts';
+
+// The renderer page's entry. Query string:
+//   bundle=URL   a screen's folder in the compiler's output layout (…/screens/<id>/)
+//   blobs=URL    blob folder, default ../../blobs/ from `bundle`
+//   fonts=URL    woff2 folder, default ./fonts/ beside the page
+//   manual=1     no live loop: the host calls signageRenderer.render(atMs) (tests, snapshots)
+// or a bundle object set as window.signageBundle before this script runs.
+
+/** What tests, the snapshot command and the player core use to drive the page. */
+export interface SignageRendererHandle {
+  render(atMs: number): Promise<FrameInfo>;
+  report(): RendererReport;
+  readonly rendererName: string;
+  /** Switches to another bundle (the player core's hot swap). */
+  load(bundle: InjectedBundle): Promise<void>;
+  probeText(options: { text: string; sizePx: number; weight: FontWeight }): TextProbe;
+}
+
+declare global {
+  interface Window {
+    signageRenderer?: SignageRendererHandle;
+    signageBundle?: InjectedBundle;
+    /** Set instead of signageRenderer when the page cannot start, with the reason. */
+    signageRendererError?: string;
+  }
+}
+
+async function start(): Promise<void> {
+  const params = new URLSearchParams(window.location.search);
+  const pageUrl = window.location.href;
+  let bundle;
+  if (window.signageBundle) {
+    bundle = bundleFromInjected(window.signageBundle, pageUrl);
+  } else {
+    const location = locationFromQuery(params, pageUrl);
+    if (!location) throw new Error('no bundle: give ?bundle=<screen folder URL> or set window.signageBundle before the page script');
+    bundle = await fetchBundle(location);
+  }
+  const { width, height, kind } = bundle.manifest.screen;
+  const canvas = document.createElement('canvas');
+  // One bundle pixel is one panel pixel: the canvas is the screen's size in CSS pixels, and the
+  // kiosk runs at device pixel ratio 1.
+  canvas.style.cssText = `display:block;width:${width}px;height:${height}px`;
+  document.body.appendChild(canvas);
+  const renderer = await SignageRenderer.create({
+    width,
+    height,
+    canvas,
+    fontsBaseUrl: new URL(params.get('fonts') ?? './fonts/', pageUrl).href,
+    antialias: kind === 'lcd',
+  });
+  await renderer.load(bundle);
+  window.signageRenderer = {
+    render: (atMs) => renderer.render(atMs),
+    report: () => renderer.report(),
+    rendererName: renderer.name,
+    load: (injected) => renderer.load(bundleFromInjected(injected, pageUrl)),
+    probeText: (options) => renderer.probeText(options),
+  };
+  if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now());
+}
+
+start().catch((error: unknown) => {
+  window.signageRendererError = error instanceof Error ? error.message : String(error);
+  document.body.dataset.error = window.signageRendererError;
+});
