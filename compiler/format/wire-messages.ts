@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { idSchema } from './notice-schema.ts';
+import { sha256Schema } from './bundle-manifest.ts';
+
+// The whole hub ↔ player protocol over one WebSocket, as one union per direction. Every frame
+// that arrives is parsed with these schemas once, at the edge; inner code takes typed values.
+//
+// Text frames carry JSON messages. Blob data travels in binary frames: a 4-byte big-endian
+// length, that many bytes of JSON `BlobChunkHeader`, then the chunk's bytes.
+//
+// Connection: hub → challenge; player → hello (signed with its device key); hub → welcome or
+// refused; hub → offer (current bundle for the player's screen) whenever it changes; player →
+// get-blob for what it lacks (resumable by offset); player → activated; player → status every
+// 30 s and plays in batches; hub → plays-ack.
+
+export const WIRE_PROTOCOL_VERSION = 1;
+/** Largest blob chunk the hub sends in one binary frame. */
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+// ---- hub → player ---------------------------------------------------------------------------
+
+export const challengeMessage = z.strictObject({
+  type: z.literal('challenge'),
+  protocol: z.number().int(),
+  /** Random bytes (base64) the player signs to prove it holds its device key. */
+  nonce: base64,
+  /** Hub clock, epoch ms: lets the player report its own clock offset. */
+  hubTimeMs: z.number().int(),
+});
+
+export const welcomeMessage = z.strictObject({
+  type: z.literal('welcome'),
+  deviceId: z.string(),
+  screenId: idSchema,
+});
+
+export const REFUSAL_REASONS = ['pending-approval', 'revoked', 'bad-signature', 'unknown-screen', 'rate-limited', 'protocol', 'replaced'] as const;
+export const refusedMessage = z.strictObject({
+  type: z.literal('refused'),
+  reason: z.enum(REFUSAL_REASONS),
+  message: z.string(),
+});
+
+/** The current bundle for a screen: manifest and schedule bytes exactly as signed. */
+export const offerMessage = z.strictObject({
+  type: z.literal('offer'),
+  screenId: idSchema,
+  bundleId: sha256Schema,
+  manifest: base64,
+  manifestSig: base64,
+  schedule: base64,
+  scheduleSig: base64,
+});
+
+export const blobErrorMessage = z.strictObject({
+  type: z.literal('blob-error'),
+  hash: sha256Schema,
+  message: z.string(),
+});
+
+export const playsAckMessage = z.strictObject({
+  type: z.literal('plays-ack'),
+  ids: z.array(z.string()),
+});
+
+export const hubMessage = z.discriminatedUnion('type', [challengeMessage, welcomeMessage, refusedMessage, offerMessage, blobErrorMessage, playsAckMessage]);
+export type HubMessage = z.infer<typeof hubMessage>;
+
+export const blobChunkHeader = z.strictObject({
+  hash: sha256Schema,
+  offset: z.number().int().min(0),
+  /** Size of the whole blob, so the player knows when it has all of it. */
+  total: z.number().int().min(0),
+});
+export type BlobChunkHeader = z.infer<typeof blobChunkHeader>;
+
+// ---- player → hub ---------------------------------------------------------------------------
+
+export const helloMessage = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  /** keyId of the device's public key (first 16 hex of sha256 of the raw key). */
+  deviceId: z.string().regex(/^[0-9a-f]{16}$/),
+  /** The device's Ed25519 public key, SPKI PEM. */
+  publicKey: z.string().max(1000),
+  screenId: idSchema,
+  /** Signature (base64) over `helloSigningText(nonce, deviceId, screenId)`. */
+  signature: base64,
+  version: z.string().max(100),
+  /** Bundle the player shows now, if any: the hub skips the offer when it is current. */
+  bundleId: sha256Schema.optional(),
+});
+
+export const getBlobMessage = z.strictObject({
+  type: z.literal('get-blob'),
+  hash: sha256Schema,
+  /** Resume point after a drop: bytes already held. */
+  offset: z.number().int().min(0),
+});
+
+export const activatedMessage = z.strictObject({
+  type: z.literal('activated'),
+  bundleId: sha256Schema,
+});
+
+export const statusMessage = z.strictObject({
+  type: z.literal('status'),
+  bundleId: sha256Schema.nullable(),
+  mode: z.enum(['emergency', 'content', 'idle', 'off', 'none']),
+  pageId: z.string().nullable(),
+  noticeId: z.string().nullable(),
+  /** Player clock minus hub clock, ms (from the challenge). */
+  clockOffsetMs: z.number().int(),
+  freeDiskBytes: z.number().int().min(0).nullable(),
+  uptimeS: z.number().int().min(0),
+  version: z.string().max(100),
+  lastError: z.string().max(2000).nullable(),
+  offlineSinceMs: z.number().int().nullable(),
+});
+
+export const playRecordSchema = z.strictObject({
+  /** Unique per record, made by the player; the hub de-duplicates on it. */
+  id: z.string().min(8).max(80),
+  bundleId: sha256Schema,
+  noticeId: z.string().nullable(),
+  pageId: z.string(),
+  startMs: z.number().int(),
+  endMs: z.number().int(),
+});
+export type PlayRecord = z.infer<typeof playRecordSchema>;
+
+export const playsMessage = z.strictObject({
+  type: z.literal('plays'),
+  records: z.array(playRecordSchema).max(500),
+});
+
+export const playerMessage = z.discriminatedUnion('type', [helloMessage, getBlobMessage, activatedMessage, statusMessage, playsMessage]);
+export type PlayerMessage = z.infer<typeof playerMessage>;
+
+/** Exactly what the player signs in its hello, so both sides build the same bytes. */
+export function helloSigningText(options: { nonce: string; deviceId: string; screenId: string }): string {
+  return `signage-hello/v${WIRE_PROTOCOL_VERSION}\n${options.nonce}\n${options.deviceId}\n${options.screenId}`;
+}
