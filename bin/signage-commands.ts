@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   keygen: { summary: 'make the station\'s Ed25519 key pair', load: async () => (await import('../compiler/cli.ts')).keygenCommand },
   compile: { summary: 'build one signed bundle per screen of a site', load: async () => (await import('../compiler/cli.ts')).compileCommand },
   verify: { summary: 'verify a compiled bundle against the station key', load: async () => (await import('../compiler/cli.ts')).verifyCommand },
+  snapshot: { summary: 'render one instant of a screen to PNG in headless Chromium', load: async () => (await import('../player/snapshot/cli.ts')).snapshotCommand },
   schemas: { summary: 'write JSON Schemas of the notice and site formats', load: async () => (await import('../compiler/cli.ts')).schemasCommand },
 };
 

@@ -20,6 +20,7 @@ const INDEX_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>Bảng tin điện tử</title>
+<link rel="icon" href="data:,">
 <style>html,body{margin:0;padding:0;background:#000;overflow:hidden;cursor:none}</style>
 </head>
 <body>
@@ -48,6 +49,7 @@ async function buildInto(outDir: string): Promise<string> {
     // Debian's Chromium moves with security updates; anything from the last few years runs it.
     target: ['chrome110'],
     outfile: join(outDir, 'renderer.js'),
+    minify: true,
     sourcemap: 'linked',
     write: false,
     logLevel: 'silent',

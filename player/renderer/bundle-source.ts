@@ -1,6 +1,7 @@
 import { bundleManifestSchema } from '../../compiler/format/bundle-manifest.ts';
 import { scheduleSchema } from '../../compiler/format/schedule.ts';
 import type { BlobFetcher } from './blob-textures.ts';
+import type { InjectedBundle } from './page-api.ts';
 import type { LoadedBundle } from './renderer.ts';
 
 // Where the page gets its bundle: URLs in the query string (the player core or the snapshot
@@ -13,13 +14,6 @@ export interface BundleLocation {
   readonly scheduleUrl: string;
   /** Folder URL of the blobs, with a trailing slash. */
   readonly blobsUrl: string;
-}
-
-export interface InjectedBundle {
-  readonly manifest: unknown;
-  readonly schedule: unknown;
-  /** Folder URL of the blobs; relative URLs resolve against the page. */
-  readonly blobsUrl?: string;
 }
 
 function withSlash(url: string): string {

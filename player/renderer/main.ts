@@ -1,9 +1,7 @@
-import type { FontWeight } from '../../compiler/format/font-faces.ts';
-import { bundleFromInjected, fetchBundle, locationFromQuery, type InjectedBundle } from './bundle-source.ts';
+import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-source.ts';
 import { startLiveLoop } from './live-loop.ts';
-import type { RendererReport } from './render-report.ts';
-import { SignageRenderer, type FrameInfo } from './renderer.ts';
-import type { TextProbe } from './text-probe.ts';
+import type { RendererPageGlobals } from './page-api.ts';
+import { SignageRenderer } from './renderer.ts';
 
 // The renderer page's entry. Query string:
 //   bundle=URL   a screen's folder in the compiler's output layout (…/screens/<id>/)
@@ -12,23 +10,9 @@ import type { TextProbe } from './text-probe.ts';
 //   manual=1     no live loop: the host calls signageRenderer.render(atMs) (tests, snapshots)
 // or a bundle object set as window.signageBundle before this script runs.
 
-/** What tests, the snapshot command and the player core use to drive the page. */
-export interface SignageRendererHandle {
-  render(atMs: number): Promise<FrameInfo>;
-  report(): RendererReport;
-  readonly rendererName: string;
-  /** Switches to another bundle (the player core's hot swap). */
-  load(bundle: InjectedBundle): Promise<void>;
-  probeText(options: { text: string; sizePx: number; weight: FontWeight }): TextProbe;
-}
-
 declare global {
-  interface Window {
-    signageRenderer?: SignageRendererHandle;
-    signageBundle?: InjectedBundle;
-    /** Set instead of signageRenderer when the page cannot start, with the reason. */
-    signageRendererError?: string;
-  }
+  // The page's globals are declared once, in page-api.ts, for the page and its drivers alike.
+  interface Window extends RendererPageGlobals {}
 }
 
 async function start(): Promise<void> {

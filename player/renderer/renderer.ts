@@ -1,6 +1,5 @@
 import { Application, Container, Graphics, RenderTexture, Sprite } from 'pixi.js';
 import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
-import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
 import type { Schedule } from '../../compiler/format/schedule.ts';
 import type { Page } from '../../compiler/format/scene.ts';
 import { BlobTextureStore, type BlobFetcher } from './blob-textures.ts';
@@ -11,12 +10,14 @@ import { checkOverflow } from './overflow-check.ts';
 import { PageCache, type LayerSpec } from './page-cache.ts';
 import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
 import { nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
-import { probeText, type TextProbe } from './text-probe.ts';
-import type { FontWeight } from '../../compiler/format/font-faces.ts';
+import type { FrameInfo, TextProbe, TextProbeRequest } from './page-api.ts';
+import { probeText } from './text-probe.ts';
 
 // The renderer draws one instant of a bundle: render(atMs) is its only notion of time, so the
 // live loop (atMs = the clock), snapshots and tests (atMs = a chosen instant) all draw through
 // the same code and the same instant always gives the same pixels.
+
+export type { FrameInfo } from './page-api.ts';
 
 export interface LoadedBundle {
   readonly manifest: BundleManifest;
@@ -35,15 +36,6 @@ export interface RendererOptions {
    * one bundle pixel is one lamp, and the scene is drawn on whole pixels anyway.
    */
   readonly antialias?: boolean;
-}
-
-export interface FrameInfo {
-  readonly atMs: number;
-  readonly mode: ScreenMode | 'unloaded';
-  readonly pageId: string | null;
-  readonly transition?: { readonly kind: 'fade' | 'slide'; readonly progress: number; readonly fromPageId: string | null };
-  /** False when a later render() call took over before this one's pages were ready. */
-  readonly drawn: boolean;
 }
 
 interface BundleState {
@@ -198,7 +190,7 @@ export class SignageRenderer {
   }
 
   /** Draws one string through the scene's text path and measures its ink (see text-probe.ts). */
-  probeText(options: { text: string; sizePx: number; weight: FontWeight }): TextProbe {
+  probeText(options: TextProbeRequest): TextProbe {
     return probeText(this.app.renderer, options);
   }
 

@@ -1,6 +1,7 @@
 import { Container, RenderTexture, type Renderer } from 'pixi.js';
-import { FONT_FAMILY, type FontWeight } from '../../compiler/format/font-faces.ts';
+import { FONT_FAMILY } from '../../compiler/format/font-faces.ts';
 import { fontCss } from './fonts.ts';
+import type { InkBox, TextProbe, TextProbeRequest } from './page-api.ts';
 import { createRunText, measureRun, runTextStyle } from './text-run.ts';
 
 // A diagnostic for tests: draws one string through the renderer's own text path (the same
@@ -8,29 +9,6 @@ import { createRunText, measureRun, runTextStyle } from './text-run.ts';
 // drawing of the same string, and with a family that does not exist (the fallback). Clipped
 // stacked marks show as ink that stops short of the reference; a fallback face as widths and
 // ink that match the missing family's.
-
-/** Ink bounds relative to the pen position: x from the start of the text, y from the baseline (down positive). */
-export interface InkBox {
-  readonly left: number;
-  readonly top: number;
-  readonly right: number;
-  readonly bottom: number;
-}
-
-export interface TextProbe {
-  readonly text: string;
-  readonly sizePx: number;
-  readonly weight: FontWeight;
-  /** Advance width of the run in Be Vietnam Pro, as pixi measures it for drawing. */
-  readonly width: number;
-  /** Advance width in a family that does not exist, i.e. the browser's fallback. */
-  readonly fallbackWidth: number;
-  /** Ink as pixi drew it (null: nothing drawn). */
-  readonly drawn: InkBox | null;
-  /** Ink of the same text drawn on a plain, roomy 2D canvas. */
-  readonly reference: InkBox | null;
-  readonly fallback: InkBox | null;
-}
 
 const MISSING_FAMILY = 'Signage Deliberately Missing Family';
 const ALPHA_THRESHOLD = 8;
@@ -63,7 +41,7 @@ function canvasInk(font: string, text: string, width: number, height: number, or
   return inkBox(context.getImageData(0, 0, width, height).data, width, height, originX, baseline);
 }
 
-export function probeText(renderer: Renderer, options: { text: string; sizePx: number; weight: FontWeight }): TextProbe {
+export function probeText(renderer: Renderer, options: TextProbeRequest): TextProbe {
   const { text, sizePx, weight } = options;
   const style = runTextStyle({ sizePx, weight, color: '#ffffff' });
   const width = measureRun(text, style);

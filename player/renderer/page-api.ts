@@ -1,0 +1,74 @@
+import type { FontWeight } from '../../compiler/format/font-faces.ts';
+import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
+import type { RendererReport } from './render-report.ts';
+
+// The contract between the renderer page and whoever drives it (tests, the snapshot command,
+// the player core): plain data types only, no DOM and no pixi, so Node code can import them
+// without pulling browser types into its program.
+
+export interface FrameInfo {
+  readonly atMs: number;
+  readonly mode: ScreenMode | 'unloaded';
+  readonly pageId: string | null;
+  readonly transition?: { readonly kind: 'fade' | 'slide'; readonly progress: number; readonly fromPageId: string | null };
+  /** False when a later render() call took over before this one's pages were ready. */
+  readonly drawn: boolean;
+}
+
+/** Ink bounds relative to the pen position: x from the start of the text, y from the baseline (down positive). */
+export interface InkBox {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+export interface TextProbe {
+  readonly text: string;
+  readonly sizePx: number;
+  readonly weight: FontWeight;
+  /** Advance width of the run in Be Vietnam Pro, as pixi measures it for drawing. */
+  readonly width: number;
+  /** Advance width in a family that does not exist, i.e. the browser's fallback. */
+  readonly fallbackWidth: number;
+  /** Ink as pixi drew it (null: nothing drawn). */
+  readonly drawn: InkBox | null;
+  /** Ink of the same text drawn on a plain, roomy 2D canvas. */
+  readonly reference: InkBox | null;
+  readonly fallback: InkBox | null;
+}
+
+export interface TextProbeRequest {
+  readonly text: string;
+  readonly sizePx: number;
+  readonly weight: FontWeight;
+}
+
+/** A bundle handed to the page as an object instead of URLs. */
+export interface InjectedBundle {
+  readonly manifest: unknown;
+  readonly schedule: unknown;
+  /** Folder URL of the blobs; relative URLs resolve against the page. */
+  readonly blobsUrl?: string;
+}
+
+/** What the page exposes as window.signageRenderer once it has started. */
+export interface SignageRendererHandle {
+  render(atMs: number): Promise<FrameInfo>;
+  report(): RendererReport;
+  /** 'webgl' normally; anything else means WebGL was unavailable. */
+  readonly rendererName: string;
+  /** Switches to another bundle (the player core's hot swap). */
+  load(bundle: InjectedBundle): Promise<void>;
+  /** Draws one string through the scene's text path and measures its ink (see text-probe.ts). */
+  probeText(request: TextProbeRequest): TextProbe;
+}
+
+/** The page's globals, typed for code that reaches them through globalThis (Playwright's evaluate). */
+export interface RendererPageGlobals {
+  signageRenderer?: SignageRendererHandle;
+  /** Set instead of signageRenderer when the page cannot start, with the reason. */
+  signageRendererError?: string;
+  /** A bundle set before the page script runs, instead of ?bundle=. */
+  signageBundle?: InjectedBundle;
+}
