@@ -8,9 +8,10 @@ import { SCHEDULE_SCHEMA_VERSION, type Schedule } from './format/schedule.ts';
 import type { Page, SceneNode } from './format/scene.ts';
 import type { Screen, Site } from './format/site-schema.ts';
 import { loadFontMeasurer } from './io/font-measurer.ts';
-import { ImageError, ImagePipeline } from './io/image-pipeline.ts';
+import { ImageError, ImagePipeline, type PreparedImage } from './io/image-pipeline.ts';
 import { layoutCodeVersion, NoticePagesStore } from './io/notice-pages-store.ts';
 import { qrModules } from './io/qr-modules.ts';
+import { SourceHashCache } from './io/source-hash-cache.ts';
 import { readNotices } from './io/read-notices.ts';
 import { readSite } from './io/read-site.ts';
 import { pruneBlobs, pruneScreens, replaceDirectory, writeBlob, writeFileAtomic } from './io/write-output.ts';
@@ -79,13 +80,13 @@ const quietLogger: CompileLogger = { progress: () => {} };
 export async function compile(options: CompileOptions): Promise<CompileReport> {
   const logger = options.logger ?? quietLogger;
   const site = await readSite(options.siteFile);
-  const read = await readNotices(options.noticesDir);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const read = await readNotices(options.noticesDir, { sourceHashes: SourceHashCache.inDirectory(cacheDir) });
   const problems: CompileProblem[] = [...read.problems];
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
   logger.progress(`read ${read.notices.length} notice files and site ${site.site} (${site.screens.length} screens)`);
 
   const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs });
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
   const pipeline = options.imagePipeline ?? new ImagePipeline({ cacheDir: join(cacheDir, 'images'), maxInputPixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS });
   const measurer = options.measurer ?? (await loadFontMeasurer());
   const codeVersion = await layoutCodeVersion();
@@ -106,7 +107,7 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
 
   const qr = site.feedbackUrl ? { modules: qrModules(site.feedbackUrl), label: 'Quét mã để gửi ý kiến' } : undefined;
-  const built: { screen: Screen; manifest: BundleManifest; schedule: Omit<Schedule, 'bundleId'>; blobs: Map<string, Uint8Array> }[] = [];
+  const built: { screen: Screen; manifest: BundleManifest; schedule: Omit<Schedule, 'bundleId'>; blobs: Map<string, PreparedImage> }[] = [];
   for (const [i, screen] of site.screens.entries()) {
     const notices = selection.byScreen.get(screen.id) ?? [];
     logger.progress(`screen ${i + 1}/${site.screens.length} ${screen.id} (${screen.layout}, ${screen.size.width}×${screen.size.height}): ${notices.length} notices`);
@@ -117,7 +118,7 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
     layoutStats.cached += store.stats.hits;
     problems.push(...planned.problems);
     if (planned.problems.some((p) => p.severity === 'error')) continue;
-    const blobs = new Map<string, { bytes: Uint8Array; mime: string }>();
+    const blobs = new Map<string, PreparedImage>();
     const resolvePage = async (page: PlannedPage): Promise<Page> => ({
       ...page,
       nodes: await Promise.all(page.nodes.map((node) => resolveNode({ node, screen, notices, pipeline, blobs, problems }))).then((nodes) => nodes.filter((n): n is SceneNode => n !== undefined)),
@@ -126,7 +127,7 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
     for (const page of planned.output.pages) pages.push(await resolvePage(page));
     const idle = await resolvePage(planned.output.idle);
     const allPages = [...pages, idle];
-    const blobEntries: BlobEntry[] = [...blobs.entries()].map(([hash, blob]) => ({ hash, bytes: blob.bytes.length, mime: blob.mime })).sort((a, b) => (a.hash < b.hash ? -1 : 1));
+    const blobEntries: BlobEntry[] = [...blobs.entries()].map(([hash, blob]) => ({ hash, bytes: blob.size, mime: blob.mime })).sort((a, b) => (a.hash < b.hash ? -1 : 1));
     const atIso = new Date(options.atMs).toISOString();
     const manifestNotices: ManifestNotice[] = notices.map((notice) => ({
       id: notice.front.id,
@@ -182,8 +183,9 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
         ...(notice.front.schedule?.to ? { to: notice.front.schedule.to } : {}),
       })),
     };
-    built.push({ screen, manifest, schedule, blobs: new Map([...blobs].map(([hash, blob]) => [hash, blob.bytes])) });
+    built.push({ screen, manifest, schedule, blobs });
   }
+  await pipeline.flush();
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
 
   // Everything is planned: only now touch the output directory.
@@ -191,8 +193,8 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   const keep = new Set<string>();
   const screens: ScreenResult[] = [];
   for (const { screen, manifest, schedule, blobs } of built) {
-    for (const [hash, bytes] of blobs) {
-      await writeBlob(blobDir, hash, bytes);
+    for (const [hash, blob] of blobs) {
+      if (!keep.has(hash)) await writeBlob(blobDir, hash, () => readFile(blob.file));
       keep.add(hash);
     }
     const manifestText = canonicalJson(manifest);
@@ -248,7 +250,7 @@ async function resolveNode(options: {
   screen: Screen;
   notices: readonly LoadedNotice[];
   pipeline: ImagePipeline;
-  blobs: Map<string, { bytes: Uint8Array; mime: string }>;
+  blobs: Map<string, PreparedImage>;
   problems: CompileProblem[];
 }): Promise<SceneNode | undefined> {
   const { node } = options;
@@ -262,7 +264,7 @@ async function resolveNode(options: {
     // LED controllers get lossless PNG: WebP's chroma subsampling smears the saturated colours
     // LED walls are good at.
     const prepared = await options.pipeline.prepare(source, { width, height, fit: 'cover', format: options.screen.kind === 'led' ? 'png' : 'webp' });
-    options.blobs.set(prepared.hash, { bytes: prepared.bytes, mime: prepared.mime });
+    options.blobs.set(prepared.hash, prepared);
     return { type: 'image', id: node.id, x: node.x, y: node.y, w: width, h: height, blob: prepared.hash, mime: prepared.mime };
   } catch (error) {
     options.problems.push({ ...imageProblem(error, notice, node.imageIndex), screen: options.screen.id });

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { canonicalJson } from '../format/canonical-json.ts';
@@ -19,8 +19,20 @@ export interface ImageRecipe {
 
 export interface PreparedImage {
   readonly hash: string;
-  readonly bytes: Buffer;
+  readonly size: number;
   readonly mime: 'image/webp' | 'image/png';
+  /** The prepared file in the cache; read it only when the output lacks this blob. */
+  readonly file: string;
+}
+
+/**
+ * What the cache knows without opening pictures: prepared results by recipe key, and upright
+ * sizes by source hash. One small file, loaded once, so a warm recompile of 500 notices
+ * neither decodes picture headers nor re-reads and re-hashes 1,500 prepared files.
+ */
+interface CacheIndex {
+  prepared: Record<string, { hash: string; size: number }>;
+  info: Record<string, ImageInfo>;
 }
 
 export interface ImageInfo {
@@ -51,6 +63,8 @@ export interface ImagePipelineOptions {
 export class ImagePipeline {
   private readonly infoCache = new Map<string, ImageInfo>();
   private readonly memory = new Map<string, PreparedImage>();
+  private loadedIndex: CacheIndex | undefined;
+  private indexDirty = false;
   /** Counters for the compile report and the benchmark. */
   readonly stats = { prepared: 0, cacheHits: 0 };
 
@@ -59,16 +73,11 @@ export class ImagePipeline {
   async info(source: { path: string; sourceHash: string }): Promise<ImageInfo> {
     const cached = this.infoCache.get(source.sourceHash);
     if (cached) return cached;
-    // Decoding headers of hundreds of pictures is most of a warm recompile: keep the answer.
-    const infoFile = join(this.options.cacheDir, 'info', `${source.sourceHash}.json`);
-    try {
-      const stored = JSON.parse(await readFile(infoFile, 'utf8')) as ImageInfo;
-      if (stored.width * stored.height <= this.options.maxInputPixels) {
-        this.infoCache.set(source.sourceHash, stored);
-        return stored;
-      }
-    } catch {
-      // not measured yet
+    const index = await this.index();
+    const stored = index.info[source.sourceHash];
+    if (stored && stored.width * stored.height <= this.options.maxInputPixels) {
+      this.infoCache.set(source.sourceHash, stored);
+      return stored;
     }
     let metadata: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
     try {
@@ -84,10 +93,8 @@ export class ImagePipeline {
     const swapped = (metadata.orientation ?? 1) >= 5;
     const info = swapped ? { width: metadata.height, height: metadata.width } : { width: metadata.width, height: metadata.height };
     this.infoCache.set(source.sourceHash, info);
-    await mkdir(join(this.options.cacheDir, 'info'), { recursive: true });
-    const temporary = `${infoFile}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(info));
-    await rename(temporary, infoFile);
+    index.info[source.sourceHash] = info;
+    this.indexDirty = true;
     return info;
   }
 
@@ -100,24 +107,47 @@ export class ImagePipeline {
     }
     const mime = recipe.format === 'webp' ? 'image/webp' : 'image/png';
     const cacheFile = join(this.options.cacheDir, `${key}.${recipe.format}`);
-    try {
-      const bytes = await readFile(cacheFile);
-      const prepared = { hash: sha256Hex(bytes), bytes, mime } as const;
+    const index = await this.index();
+    const known = index.prepared[key];
+    if (known && (await fileSize(cacheFile)) === known.size) {
+      const prepared = { hash: known.hash, size: known.size, mime, file: cacheFile } as const;
       this.memory.set(key, prepared);
       this.stats.cacheHits += 1;
       return prepared;
-    } catch {
-      // not cached yet
     }
     const bytes = await this.render(source.path, recipe);
     await mkdir(this.options.cacheDir, { recursive: true });
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     await writeFile(temporary, bytes);
     await rename(temporary, cacheFile);
-    const prepared = { hash: sha256Hex(bytes), bytes, mime } as const;
+    const prepared = { hash: sha256Hex(bytes), size: bytes.length, mime, file: cacheFile } as const;
+    index.prepared[key] = { hash: prepared.hash, size: prepared.size };
+    this.indexDirty = true;
     this.memory.set(key, prepared);
     this.stats.prepared += 1;
     return prepared;
+  }
+
+  /** Writes what this run learnt to the cache index; call once at the end of a compile. */
+  async flush(): Promise<void> {
+    if (!this.indexDirty || !this.loadedIndex) return;
+    await mkdir(this.options.cacheDir, { recursive: true });
+    const file = join(this.options.cacheDir, 'index.json');
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(this.loadedIndex));
+    await rename(temporary, file);
+    this.indexDirty = false;
+  }
+
+  private async index(): Promise<CacheIndex> {
+    if (this.loadedIndex) return this.loadedIndex;
+    try {
+      const parsed = JSON.parse(await readFile(join(this.options.cacheDir, 'index.json'), 'utf8')) as Partial<CacheIndex>;
+      this.loadedIndex = { prepared: parsed.prepared ?? {}, info: parsed.info ?? {} };
+    } catch {
+      this.loadedIndex = { prepared: {}, info: {} };
+    }
+    return this.loadedIndex;
   }
 
   private async render(path: string, recipe: ImageRecipe): Promise<Buffer> {
@@ -146,5 +176,13 @@ export class ImagePipeline {
       return new ImageError('IMAGE_TOO_LARGE', `${path} has more pixels than the limit of ${this.options.maxInputPixels}; resize it before adding it`);
     }
     return new ImageError('IMAGE_UNREADABLE', `${path} is not a readable picture (${message.split('\n')[0]}); it may be truncated or not an image. Export it again as JPEG or PNG`);
+  }
+}
+
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
   }
 }

@@ -7,6 +7,7 @@ import { parseNoticeBody } from '../plan/markdown-subset.ts';
 import { cleanText } from '../plan/text-hygiene.ts';
 import type { LoadedNotice } from '../plan/loaded-notice.ts';
 import { sha256Hex } from '../trust/station-key.ts';
+import type { SourceHashCache } from './source-hash-cache.ts';
 
 // Reads every notice file of a directory. Nothing here decides what is shown: it parses,
 // checks and reports, and the pure planner selects. Files are read in sorted order so that
@@ -33,7 +34,12 @@ async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work
 
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 
-export async function readNotices(dir: string): Promise<ReadNoticesResult> {
+export interface ReadNoticesOptions {
+  /** Remembers picture hashes between compiles; without it every picture is read and hashed. */
+  readonly sourceHashes?: SourceHashCache | undefined;
+}
+
+export async function readNotices(dir: string, options: ReadNoticesOptions = {}): Promise<ReadNoticesResult> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => name.endsWith('.md')).sort();
@@ -47,7 +53,8 @@ export async function readNotices(dir: string): Promise<ReadNoticesResult> {
   const problems: CompileProblem[] = [];
   // Reading and hashing files (pictures included) is I/O-bound: overlap a few at a time, then
   // take the results in sorted order so nothing downstream depends on which finished first.
-  const results = await mapWithConcurrency(names, 8, (name) => readNoticeFile(join(dir, name)));
+  const results = await mapWithConcurrency(names, 8, (name) => readNoticeFile(join(dir, name), options));
+  await options.sourceHashes?.save();
   for (const result of results) {
     problems.push(...result.problems);
     if (result.notice) notices.push(result.notice);
@@ -63,7 +70,7 @@ export async function readNotices(dir: string): Promise<ReadNoticesResult> {
   return { notices, problems };
 }
 
-export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNotice; problems: CompileProblem[] }> {
+export async function readNoticeFile(file: string, options: ReadNoticesOptions = {}): Promise<{ notice?: LoadedNotice; problems: CompileProblem[] }> {
   const bytes = await readFile(file);
   const problems: CompileProblem[] = [];
   const fail = (code: string, message: string, field?: string) => {
@@ -146,8 +153,8 @@ export async function readNoticeFile(file: string): Promise<{ notice?: LoadedNot
     try {
       const info = await stat(path);
       if (!info.isFile()) throw new Error('not a file');
-      const imageBytes = await readFile(path);
-      images.push({ path, reference, sourceHash: sha256Hex(imageBytes) });
+      const sourceHash = options.sourceHashes ? await options.sourceHashes.hashOf(path) : sha256Hex(await readFile(path));
+      images.push({ path, reference, sourceHash });
     } catch {
       problems.push({ severity: 'error', code: 'NOTICE_IMAGE_MISSING', file, field, message: `image "${reference}" was not found (looked for ${relative(process.cwd(), path) || path}); check the file name and that it sits where the path says` });
     }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 // Every file is written to a temporary name and renamed into place, so a power cut or a
@@ -10,15 +11,24 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await rename(temporary, path);
 }
 
-/** Writes a content-addressed blob unless it is already there (same name = same bytes). */
-export async function writeBlob(blobDir: string, hash: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(blobDir, { recursive: true });
+/**
+ * Writes a content-addressed blob unless it is already there (same name = same bytes). The
+ * bytes are read only when needed, and checked against their name before they land, so a
+ * damaged cache file can never become a blob that players would refuse.
+ */
+export async function writeBlob(blobDir: string, hash: string, read: () => Promise<Uint8Array>): Promise<void> {
   const path = join(blobDir, hash);
   try {
-    await writeFile(path, bytes, { flag: 'wx' }); // wx: fails if it exists
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await access(path);
+    return;
+  } catch {
+    // not there yet
   }
+  const bytes = await read();
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== hash) throw new Error(`prepared image for blob ${hash} has sha256 ${actual}: the image cache is damaged; delete it and compile again`);
+  await mkdir(blobDir, { recursive: true });
+  await writeFileAtomic(path, bytes);
 }
 
 /**
