@@ -130,3 +130,14 @@ test('pageAt cycles the playlist from sinceMs and names the previous page', () =
   assert.equal(pageAt(state, start + 15_000)?.item.pageId, 'a-1');
   assert.equal(pageAt(state, start + 15_000)?.startedAtMs, start + 15_000);
 });
+
+test('a playlist stable for longer than the horizon still cycles through its pages', () => {
+  const s = schedule([
+    entry({ noticeId: 'a', pages: [{ pageId: 'a-1', durationMs: 10_000 }, { pageId: 'a-2', durationMs: 10_000 }], validFromMs: at('2026-01-01T00:00:00+07:00'), validToMs: at('2027-01-01T00:00:00+07:00') }),
+  ]);
+  const seen = new Set<string>();
+  for (let t = at('2026-11-22T08:00:00+07:00'); t < at('2026-11-22T08:01:00+07:00'); t += 5_000) {
+    seen.add(pageAt(resolveActive(s, t), t)!.item.pageId);
+  }
+  assert.deepEqual([...seen].sort(), ['a-1', 'a-2']);
+});

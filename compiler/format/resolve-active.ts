@@ -15,7 +15,7 @@ export interface PlaylistItem {
 export interface ActiveState {
   readonly mode: ScreenMode;
   readonly playlist: readonly PlaylistItem[];
-  /** When this playlist became current: the phase origin of its cycle. */
+  /** When this playlist became current (or 0 when that is beyond the horizon): the phase origin of its cycle. */
   readonly sinceMs: number;
   /** The next instant at which mode, playlist or brightness changes (or the horizon's end). */
   readonly nextChangeMs: number;
@@ -138,7 +138,10 @@ export function resolveActive(schedule: Schedule, nowMs: number): ActiveState {
   const nowBrightness = brightnessAt(schedule, nowMs);
   const boundaries = candidateBoundaries(schedule, nowMs);
 
-  let sinceMs = nowMs - HORIZON_DAYS * DAY_MS;
+  // When nothing changed within the horizon the playlist has been stable for days: anchor its
+  // cycle at the epoch, so the phase still advances with time (an anchor that moved with
+  // `nowMs` would freeze the screen on one page).
+  let sinceMs = 0;
   for (let i = boundaries.length - 1; i >= 0; i -= 1) {
     const t = boundaries[i]!;
     if (t > nowMs) continue;

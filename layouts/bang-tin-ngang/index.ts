@@ -101,8 +101,8 @@ function chrome(context: LayoutContext, notices: readonly LayoutNotice[], p: z.i
 function idlePage(context: LayoutContext, g: Grid): PlannedPage {
   const { measurer, site } = context;
   const nodes = [
-    labelNode({ id: 'idle-title', box: { x: g.content.x, y: g.content.y + Math.round(g.content.h * 0.3), w: g.content.w - g.sideW, h: Math.round(90 * g.s) }, text: 'Bảng tin điện tử công cộng', weight: 800, minSizePx: 30, maxSizePx: Math.round(72 * g.s), color: PALETTE.headerRedDark, align: 'center', measurer }),
-    labelNode({ id: 'idle-unit', box: { x: g.content.x, y: g.content.y + Math.round(g.content.h * 0.3) + Math.round(100 * g.s), w: g.content.w - g.sideW, h: Math.round(60 * g.s) }, text: site.name, weight: 600, minSizePx: 24, maxSizePx: Math.round(44 * g.s), color: PALETTE.ink, align: 'center', measurer }),
+    labelNode({ id: 'idle-title', box: { x: g.content.x, y: g.content.y + Math.round(g.content.h * 0.36), w: g.content.w, h: Math.round(90 * g.s) }, text: 'Bảng tin điện tử công cộng', weight: 800, minSizePx: 30, maxSizePx: Math.round(72 * g.s), color: PALETTE.headerRedDark, align: 'center', measurer }),
+    labelNode({ id: 'idle-unit', box: { x: g.content.x, y: g.content.y + Math.round(g.content.h * 0.36) + Math.round(100 * g.s), w: g.content.w, h: Math.round(60 * g.s) }, text: site.name, weight: 600, minSizePx: 24, maxSizePx: Math.round(44 * g.s), color: PALETTE.ink, align: 'center', measurer }),
   ].filter((node) => node !== undefined);
   return { id: 'idle', noticeId: 'idle', index: 0, count: 1, durationMs: 60_000, transition: { kind: 'fade', durationMs: 500 }, showChrome: true, nodes };
 }

@@ -1,4 +1,6 @@
+import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM } from '../../compiler/format/font-faces.ts';
 import type { SceneNode } from '../../compiler/format/scene.ts';
+import { formatIssueTime } from '../../compiler/format/vietnamese-date.ts';
 import type { LayoutContext, LayoutNotice, NoticePagesResult, PlannedPage } from './layout-types.ts';
 import { riskColour } from './palette.ts';
 import { pageDurationMs, blocksText } from './reading-time.ts';
@@ -24,7 +26,7 @@ export function emergencyPages(context: LayoutContext, notice: LayoutNotice): No
   // Signs too short for more than one line of legible text scroll the whole warning.
   if (screen.height < minTextPx * 3) {
     const text = `${EMERGENCY_BANNER} – ${riskLevelLine(notice.riskLevel)}: ${notice.title}. ${blocksText(notice.blocks)}`;
-    const sizePx = Math.floor(screen.height / 1.3);
+    const sizePx = Math.max(8, Math.floor(screen.height / (FONT_INK_TOP_EM + FONT_INK_BOTTOM_EM)));
     const width = Math.ceil(measurer.width(text, 800, sizePx));
     const pxPerFrame = 1;
     const durationMs = Math.ceil(((width + screen.width) / pxPerFrame) * (1000 / 60));
@@ -81,14 +83,31 @@ export function emergencyPages(context: LayoutContext, notice: LayoutNotice): No
     color: colours.text,
     align: 'center',
     paginate: false,
+    balance: true,
     measurer,
   });
   if (!title.ok) return { ok: false, problem: { severity: 'error', code: title.code, noticeId: notice.id, message: `the title does not fit the emergency screen: ${title.message}` } };
   const titleH = title.usedHeights[0] ?? 0;
+  // Until when the warning holds, on a band of its own at the bottom: people ask it first.
+  const untilH = Math.max(Math.round(minTextPx * 1.6), Math.round(screen.height * 0.06));
+  const until = labelNode({
+    id: 'takeover-until',
+    box: { x: margin, y: screen.height - untilH - Math.round(margin / 3), w: screen.width - 2 * margin, h: untilH },
+    text: `Có hiệu lực đến ${formatIssueTime(notice.validToMs)}`,
+    weight: 700,
+    minSizePx: minTextPx,
+    maxSizePx: Math.max(minTextPx, Math.round(untilH * 0.62)),
+    color: colours.text,
+    align: 'center',
+    measurer,
+  });
   const bodyTop = top + titleH + Math.round(margin * 0.6);
+  const bodyBottom = until ? screen.height - untilH - Math.round(margin / 2) : screen.height - margin;
+  // Long text reads better ranged left; short warnings on small walls stay centred.
+  const bodyAlign = screen.width >= 900 ? 'left' : 'center';
   const body = fitTextNodes({
     id: 'takeover-body',
-    box: { x: margin, y: bodyTop, w: screen.width - 2 * margin, h: screen.height - bodyTop - margin },
+    box: { x: margin, y: bodyTop, w: screen.width - 2 * margin, h: bodyBottom - bodyTop },
     blocks: notice.blocks,
     weight: screen.kind === 'led' ? 700 : 600,
     boldWeight: 800,
@@ -96,12 +115,12 @@ export function emergencyPages(context: LayoutContext, notice: LayoutNotice): No
     maxSizePx: Math.max(minTextPx, Math.round(title.sizePx * 0.75)),
     lineHeight: 1.3,
     color: colours.text,
-    align: 'center',
+    align: bodyAlign,
     paginate: true,
     measurer,
   });
   if (!body.ok) return { ok: false, problem: { severity: 'error', code: body.code, noticeId: notice.id, message: `the text does not fit the emergency screen: ${body.message}` } };
-  const fixed: SceneNode[] = [background, band, ...(banner ? [banner] : []), ...(level ? [level] : []), ...title.pages];
+  const fixed: SceneNode[] = [background, band, ...(banner ? [banner] : []), ...(level ? [level] : []), ...title.pages, ...(until ? [until] : [])];
   const pages: PlannedPage[] = body.pages.map((bodyPage, i) => {
     const text = `${notice.title} ${bodyPage.lines.map((l) => l.runs.map((r) => r.text).join('')).join(' ')}`;
     return {

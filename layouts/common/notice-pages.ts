@@ -79,6 +79,7 @@ export function lcdNoticePages(options: {
     lineHeight: STACKED_CAPITALS_LINE_HEIGHT,
     color: theme.titleColour,
     paginate: false,
+    balance: true,
     measurer,
   });
   if (!title.ok) {
@@ -86,7 +87,8 @@ export function lcdNoticePages(options: {
   }
   const titleH = title.usedHeights[0] ?? 0;
   fixed.push(...title.pages);
-  const ruleY = titleTop + titleH + Math.round(gap / 2);
+  // Below the ink of the last title line (its dot-below and descenders), not on it.
+  const ruleY = titleTop + titleH + Math.round(gap * 0.8);
   fixed.push({ type: 'rect', id: 'title-rule', x: text.x, y: ruleY, w: Math.round(text.w * 0.18), h: Math.max(2, Math.round(regions.bodyMinPx / 9)), fill: { kind: 'solid', color: PALETTE.headerRed } });
   const bodyTop = ruleY + gap;
   const bodyBox = { x: text.x, y: bodyTop, w: text.w, h: text.y + text.h - counterH - bodyTop };

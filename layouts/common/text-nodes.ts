@@ -28,6 +28,11 @@ export interface FitNodesOptions {
   readonly paginate: boolean;
   readonly paginateSizePx?: number;
   readonly maxLines?: number;
+  /**
+   * For titles: once the size is chosen, narrow the lines as far as possible without adding
+   * one, so a two-line title splits evenly instead of leaving one word on its second line.
+   */
+  readonly balance?: boolean;
   readonly measurer: TextMeasurer;
 }
 
@@ -35,14 +40,14 @@ export type FitNodesResult =
   | { ok: true; pages: TextNode[]; sizePx: number; lineHeightPx: number; usedHeights: number[] }
   | { ok: false; code: string; message: string; word?: string };
 
-export function fitTextNodes(options: FitNodesOptions): FitNodesResult {
-  const result = fitText({
+function runFit(options: FitNodesOptions, width: number, sizes?: { min: number; max: number }) {
+  return fitText({
     blocks: options.blocks.map((b) => ({ ...b, runs: b.runs.map((r) => ({ ...r })) })),
-    box: { width: options.box.w, height: options.box.h },
+    box: { width, height: options.box.h },
     weight: options.weight,
     boldWeight: options.boldWeight ?? 700,
-    minSizePx: options.minSizePx,
-    maxSizePx: Math.max(options.minSizePx, options.maxSizePx),
+    minSizePx: sizes?.min ?? options.minSizePx,
+    maxSizePx: sizes?.max ?? Math.max(options.minSizePx, options.maxSizePx),
     lineHeight: options.lineHeight,
     align: options.align ?? 'left',
     paginate: options.paginate,
@@ -50,27 +55,51 @@ export function fitTextNodes(options: FitNodesOptions): FitNodesResult {
     ...(options.paginateSizePx !== undefined ? { paginateSizePx: options.paginateSizePx } : {}),
     ...(options.maxLines !== undefined ? { maxLines: options.maxLines } : {}),
   });
+}
+
+export function fitTextNodes(options: FitNodesOptions): FitNodesResult {
+  let result = runFit(options, options.box.w);
   if (!result.ok) return { ok: false, code: result.code, message: result.message, ...(result.word ? { word: result.word } : {}) };
-  const pages = result.pages.map(
+  let shiftX = 0;
+  const lineCount = result.pages[0]?.lines.length ?? 0;
+  if (options.balance && result.pages.length === 1 && lineCount > 1) {
+    // Narrowest whole-pixel width that keeps the same size and number of lines.
+    const size = result.sizePx;
+    let low = Math.floor(options.box.w / lineCount);
+    let high = options.box.w;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const trial = runFit(options, mid, { min: size, max: size });
+      if (trial.ok && trial.pages.length === 1 && trial.pages[0]!.lines.length === lineCount) high = mid;
+      else low = mid + 1;
+    }
+    const balanced = runFit(options, high, { min: size, max: size });
+    if (balanced.ok && high < options.box.w) {
+      result = balanced;
+      if ((options.align ?? 'left') === 'center') shiftX = Math.floor((options.box.w - high) / 2);
+    }
+  }
+  const fitted = result;
+  const pages = fitted.pages.map(
     (page, i): TextNode => ({
       type: 'text',
-      id: result.pages.length > 1 ? `${options.id}-${i + 1}` : options.id,
+      id: fitted.pages.length > 1 ? `${options.id}-${i + 1}` : options.id,
       x: options.box.x,
       y: options.box.y,
       w: options.box.w,
       h: options.box.h,
-      sizePx: result.sizePx,
-      lineHeightPx: result.lineHeightPx,
+      sizePx: fitted.sizePx,
+      lineHeightPx: fitted.lineHeightPx,
       color: options.color,
       lines: page.lines.map((line) => ({
         top: line.top,
         baseline: line.baseline,
         width: line.width,
-        runs: line.runs.map((run) => ({ text: run.text, weight: run.weight, x: run.x, width: run.width })),
+        runs: line.runs.map((run) => ({ text: run.text, weight: run.weight, x: run.x + shiftX, width: run.width })),
       })),
     }),
   );
-  return { ok: true, pages, sizePx: result.sizePx, lineHeightPx: result.lineHeightPx, usedHeights: result.pages.map((p) => p.height) };
+  return { ok: true, pages, sizePx: fitted.sizePx, lineHeightPx: fitted.lineHeightPx, usedHeights: fitted.pages.map((p) => p.height) };
 }
 
 /**

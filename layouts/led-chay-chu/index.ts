@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM } from '../../compiler/format/font-faces.ts';
 import { clockNode, tickerNode } from '../common/chrome-nodes.ts';
 import type { LayoutTemplate, PlannedPage } from '../common/layout-types.ts';
 import { PALETTE } from '../common/palette.ts';
@@ -15,9 +16,9 @@ const params = z.strictObject({
 
 const FRAME_MS = 1000 / 60;
 
-/** One line as tall as the sign allows, leaving the font's ink span inside it. */
-function lineSizePx(height: number): number {
-  return Math.max(8, Math.floor(height / 1.35));
+/** One line as tall as the sign allows with the font's whole ink span (stacked marks, dot below) inside it. */
+export function lineSizePx(height: number): number {
+  return Math.max(8, Math.floor(height / (FONT_INK_TOP_EM + FONT_INK_BOTTOM_EM)));
 }
 
 export const ledChayChu: LayoutTemplate<typeof params> = {

@@ -61,6 +61,7 @@ export const ledGon: LayoutTemplate<typeof params> = {
       color: notice.priority === 'priority' ? PALETTE.ledYellow : PALETTE.ledGreen,
       align: 'center',
       paginate: false,
+      balance: true,
       measurer,
     });
     if (!title.ok) {

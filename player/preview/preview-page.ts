@@ -94,7 +94,8 @@ export const PREVIEW_HTML = `<!doctype html>
         await handle.load({ manifest, schedule, blobsUrl: '/gen/' + state.generation + '/' + mode + '/blobs/' });
       } else {
         iframe.dataset.loaded = '1';
-        iframe.src = '/renderer/index.html?bundle=' + encodeURIComponent(url);
+        // A few frames a second is enough to judge a layout, and leaves the CPU to the editor.
+        iframe.src = '/renderer/index.html?fps=4&bundle=' + encodeURIComponent(url);
       }
       iframe.dataset.generation = String(state.generation);
     }

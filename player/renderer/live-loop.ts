@@ -3,14 +3,22 @@ import type { SignageRenderer } from './renderer.ts';
 // The live loop is the only place where wall-clock time enters the renderer, and it enters as
 // an injected function: render(clock()) once per display frame.
 
-export function startLiveLoop(renderer: SignageRenderer, clock: () => number): () => void {
+export function startLiveLoop(renderer: SignageRenderer, clock: () => number, options: { maxFps?: number } = {}): () => void {
   let handle = 0;
   let stopped = false;
+  let last = -Infinity;
+  // A preview page runs four screens in one browser on a CPU: it asks for fewer frames. A
+  // panel never sets this.
+  const minGapMs = options.maxFps ? 1000 / options.maxFps : 0;
   const tick = () => {
     if (stopped) return;
-    // Not awaited: if a page is still loading, the screen keeps its last frame and the next
-    // tick asks again with a newer instant.
-    void renderer.render(clock());
+    const now = clock();
+    if (now - last >= minGapMs) {
+      last = now;
+      // Not awaited: if a page is still loading, the screen keeps its last frame and the next
+      // tick asks again with a newer instant.
+      void renderer.render(now);
+    }
     handle = requestAnimationFrame(tick);
   };
   handle = requestAnimationFrame(tick);

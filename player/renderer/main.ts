@@ -1,5 +1,6 @@
 import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-source.ts';
 import { startLiveLoop } from './live-loop.ts';
+import { followPlayer, waitForFirstBundle } from './player-link.ts';
 import type { RendererPageGlobals } from './page-api.ts';
 import { SignageRenderer } from './renderer.ts';
 
@@ -8,6 +9,9 @@ import { SignageRenderer } from './renderer.ts';
 //   blobs=URL    blob folder, default ../../blobs/ from `bundle`
 //   fonts=URL    woff2 folder, default ./fonts/ beside the page
 //   manual=1     no live loop: the host calls signageRenderer.render(atMs) (tests, snapshots)
+//   player=1     the bundle comes from the player core on this origin (/api/current, /events)
+//   fps=N        draw at most N frames a second (the editors' preview runs several screens)
+//   antialias=1, maxTextures=N   for machines with a real GPU (see RendererOptions)
 // or a bundle object set as window.signageBundle before this script runs.
 
 declare global {
@@ -19,14 +23,19 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(window.location.search);
   const pageUrl = window.location.href;
   let bundle;
-  if (window.signageBundle) {
+  let playerBundleId: string | undefined;
+  if (params.get('player') === '1') {
+    const current = await waitForFirstBundle(pageUrl);
+    playerBundleId = current.bundleId;
+    bundle = bundleFromInjected(current, pageUrl);
+  } else if (window.signageBundle) {
     bundle = bundleFromInjected(window.signageBundle, pageUrl);
   } else {
     const location = locationFromQuery(params, pageUrl);
     if (!location) throw new Error('no bundle: give ?bundle=<screen folder URL> or set window.signageBundle before the page script');
     bundle = await fetchBundle(location);
   }
-  const { width, height, kind } = bundle.manifest.screen;
+  const { width, height } = bundle.manifest.screen;
   const canvas = document.createElement('canvas');
   // One bundle pixel is one panel pixel: the canvas is the screen's size in CSS pixels, and the
   // kiosk runs at device pixel ratio 1.
@@ -37,7 +46,8 @@ async function start(): Promise<void> {
     height,
     canvas,
     fontsBaseUrl: new URL(params.get('fonts') ?? './fonts/', pageUrl).href,
-    antialias: kind === 'lcd',
+    antialias: params.get('antialias') === '1',
+    ...(params.get('maxTextures') ? { maxBatchableTextures: Number(params.get('maxTextures')) } : {}),
   });
   await renderer.load(bundle);
   window.signageRenderer = {
@@ -46,8 +56,13 @@ async function start(): Promise<void> {
     rendererName: renderer.name,
     load: (injected) => renderer.load(bundleFromInjected(injected, pageUrl)),
     probeText: (options) => renderer.probeText(options),
+    cachedLayerKeys: () => renderer.cachedLayers(),
   };
-  if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now());
+  if (playerBundleId) {
+    followPlayer({ baseUrl: pageUrl, currentId: playerBundleId, onBundle: (current) => renderer.load(bundleFromInjected(current, pageUrl)) });
+  }
+  const fps = Number(params.get('fps') ?? '0');
+  if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now(), Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});
 }
 
 start().catch((error: unknown) => {

@@ -62,6 +62,8 @@ export interface SignageRendererHandle {
   load(bundle: InjectedBundle): Promise<void>;
   /** Draws one string through the scene's text path and measures its ink (see text-probe.ts). */
   probeText(request: TextProbeRequest): TextProbe;
+  /** Keys of the page layers alive in the page cache (chrome layers included). */
+  cachedLayerKeys(): string[];
 }
 
 /** The page's globals, typed for code that reaches them through globalThis (Playwright's evaluate). */

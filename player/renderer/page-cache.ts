@@ -39,13 +39,19 @@ export class PageCache {
     return this.entries.get(key)?.layer;
   }
 
-  /** Builds the layer once its images are loaded; concurrent calls share the work. */
+  /**
+   * Builds the layer once its images are loaded; concurrent calls share the work. Never
+   * rejects: a layer that cannot be built at all is reported and resolves to undefined.
+   */
   prepare(spec: LayerSpec): Promise<MountedLayer | undefined> {
     const existing = this.entries.get(spec.key);
     if (existing) return existing.ready;
     const hashes = blobsOf(spec.nodes);
     const entry: Entry = { spec, hashes, dropped: false, warmed: false, ready: Promise.resolve(undefined) };
-    entry.ready = this.build(entry);
+    entry.ready = this.build(entry).catch((error: unknown) => {
+      this.fault({ code: 'NODE_FAILED', scope: spec.scope, message: `the layer could not be built: ${String(error)}` });
+      return undefined;
+    });
     this.entries.set(spec.key, entry);
     return entry.ready;
   }

@@ -9,7 +9,7 @@ import { FramePlanner, sourceKey, type FramePlan, type FrameSource } from './fra
 import { checkOverflow } from './overflow-check.ts';
 import { PageCache, type LayerSpec } from './page-cache.ts';
 import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
-import { nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
+import { mountLayer, nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
 import type { FrameInfo, TextProbe, TextProbeRequest } from './page-api.ts';
 import { probeText } from './text-probe.ts';
 
@@ -32,10 +32,17 @@ export interface RendererOptions {
   readonly fontsBaseUrl: string;
   readonly canvas?: HTMLCanvasElement;
   /**
-   * Multisampling smooths rounded corners and gradients' edges on LCD panels; on an LED wall
-   * one bundle pixel is one lamp, and the scene is drawn on whole pixels anyway.
+   * Multisampling. Off by default: the scene is axis-aligned rectangles and text on whole
+   * pixels, so it only softens the few rounded corners, and on software GL (SwiftShader, the
+   * boards without a GPU) it cost ~35 ms of a 1080p frame.
    */
   readonly antialias?: boolean;
+  /**
+   * Textures one batch may sample. pixi uses the GPU's maximum (16–32), whose shader branches
+   * per texture; on SwiftShader that shader dominated the frame (1080p with a ticker: ~300 ms
+   * a frame at 32, ~70 ms at 4 with antialias off). A real GPU barely notices either way.
+   */
+  readonly maxBatchableTextures?: number;
 }
 
 interface BundleState {
@@ -49,6 +56,7 @@ interface BundleState {
   readonly background: number;
 }
 
+const DEFAULT_MAX_BATCHABLE_TEXTURES = 4;
 const CHROME_UNDER = 'chrome.under';
 const CHROME_OVER = 'chrome.over';
 
@@ -101,6 +109,9 @@ export class SignageRenderer {
       gcActive: false,
       ...(options.canvas ? { canvas: options.canvas } : {}),
     });
+    // Batchers and their shaders are made on first use, so lowering the limit now applies to all.
+    const limits = app.renderer.limits as { maxBatchableTextures: number };
+    limits.maxBatchableTextures = Math.max(1, Math.min(options.maxBatchableTextures ?? DEFAULT_MAX_BATCHABLE_TEXTURES, limits.maxBatchableTextures));
     const renderer = new SignageRenderer(app, fonts);
     for (const problem of fonts.problems) renderer.faults.add({ code: 'FONT_NOT_VERIFIED', message: problem });
     return renderer;
@@ -130,21 +141,24 @@ export class SignageRenderer {
       cache.prepare({ key: CHROME_UNDER, scope: CHROME_UNDER, nodes: manifest.chrome.under }),
       cache.prepare({ key: CHROME_OVER, scope: CHROME_OVER, nodes: manifest.chrome.over }),
     ]);
-    if (!under || !over) throw new Error('chrome layers were dropped while loading');
+    // A chrome layer that failed to build (already reported) is drawn as nothing; the pages still play.
+    const empty = () => mountLayer([], { scope: 'chrome', textures: new Map(), fault });
     const previous = this.state;
     this.state = {
       manifest,
       planner: new FramePlanner(manifest, bundle.schedule),
       store,
       cache,
-      under,
-      over,
+      under: under ?? empty(),
+      over: over ?? empty(),
       overflow: checkOverflow(manifest),
       background: parseColor(manifest.screen.background).rgb,
     };
     const { width, height } = manifest.screen;
     if (this.app.renderer.width !== width || this.app.renderer.height !== height) {
       this.app.renderer.resize(width, height);
+      this.app.canvas.style.width = `${width}px`;
+      this.app.canvas.style.height = `${height}px`;
       this.transitionTarget?.destroy(true);
       this.transitionTarget = undefined;
     }
@@ -177,9 +191,9 @@ export class SignageRenderer {
     if (plan.next.kind === 'page') void state.cache.prepare(this.pageSpec(plan.next.page));
     if (needed.every((spec) => state.cache.get(spec.key))) return Promise.resolve(this.draw(state, plan));
     return Promise.all(needed.map((spec) => state.cache.prepare(spec))).then(() => {
+      // A newer call (the live loop's next frame) or a new bundle takes over; this frame is stale.
       if (seq !== this.requestSeq || state !== this.state) return this.info(plan, false);
-      // A page could have been dropped by a bundle switch in between; asking again rebuilds it.
-      if (!needed.every((spec) => state.cache.get(spec.key))) return this.render(atMs);
+      // A layer that could not be built at all has been reported and draws as nothing.
       return this.draw(state, plan);
     });
   }

@@ -9,7 +9,8 @@ import {
 } from '../../compiler/format/vietnamese-date.ts';
 import { parseColor } from './color.ts';
 import type { FaultSink } from './render-report.ts';
-import { createRunText, measureRun, runTextStyle, splitIntoPieces, type TextPiece } from './text-run.ts';
+import { createRunText, measureRun, runTextStyle, splitIntoPieces } from './text-run.ts';
+import { layoutTicker, type TickerMeasures } from './ticker-layout.ts';
 
 // Scene node → pixi display object. The renderer is a generic interpreter: it draws what the
 // compiler placed, where it placed it, and never re-wraps or re-fits text. Clocks and tickers
@@ -211,29 +212,7 @@ function mountClock(node: ClockNode): MountedNode {
   };
 }
 
-interface TickerSlot {
-  readonly text: Text;
-  used: boolean;
-}
-
-interface TickerElement {
-  readonly key: string;
-  readonly text: string;
-  /** Offset from the start of the strip. */
-  readonly x: number;
-  readonly width: number;
-}
-
-/**
- * A ticker scrolls a strip of items right to left by whole pixels per frame:
- * offset = floor(elapsed / frameMs) × pxPerFrame, elapsed being the absolute instant for phase
- * 'clock' (so it never jumps between pages) or the time since the page started for phase
- * 'page'. Only items whose [fromMs, toMs) contains the instant are on the strip.
- * - 'clock': the strip (each item followed by its gap) repeats end to end, so the band is
- *   never empty;
- * - 'page': the strip enters at the right edge when the page starts and leaves completely
- *   before it comes round again (the layout times the page to exactly one pass).
- */
+/** A ticker: pixi Texts placed where layoutTicker says, clipped to the node's box. */
 function mountTicker(node: TickerNode): MountedNode {
   const view = new Container();
   view.position.set(node.x, node.y);
@@ -243,72 +222,33 @@ function mountTicker(node: TickerNode): MountedNode {
   const strip = new Container();
   view.addChild(strip);
   const style = runTextStyle({ sizePx: node.sizePx, weight: node.weight, color: node.color });
-  const separatorWidth = node.separator.trim() === '' ? 0 : measureRun(node.separator, style);
-  const pieces: TextPiece[][] = node.items.map((item) => splitIntoPieces(item.text, style));
-  const slots = new Map<string, TickerSlot>();
-  let lastKey = '';
-
-  const slot = (key: string, value: string): TickerSlot => {
-    let found = slots.get(key);
-    if (!found) {
-      found = { text: createRunText({ text: value, style, x: 0, baseline: node.baseline }), used: false };
-      strip.addChild(found.text);
-      slots.set(key, found);
-    }
-    return found;
+  const measures: TickerMeasures = {
+    pieces: node.items.map((item) => splitIntoPieces(item.text, style)),
+    separatorWidth: node.separator.trim() === '' ? 0 : measureRun(node.separator, style),
   };
-
+  // One Text per copy of each piece, made when it first scrolls into view and then reused:
+  // pixi never rasterises the parts of a 12,000 px item that are off the band.
+  const slots = new Map<string, Text>();
+  let lastKey = '';
   return {
     view,
     update(time) {
-      const elapsed = node.phase === 'clock' ? time.atMs : time.atMs - time.pageStartMs;
-      const offset = Math.floor(Math.max(0, elapsed) / node.frameMs) * node.pxPerFrame;
-      const active: number[] = [];
-      node.items.forEach((item, i) => {
-        if (time.atMs >= item.fromMs && time.atMs < item.toMs) active.push(i);
-      });
-
-      const elements: TickerElement[] = [];
-      let length = 0;
-      active.forEach((itemIndex, n) => {
-        const item = node.items[itemIndex]!;
-        for (const [p, piece] of (pieces[itemIndex] ?? []).entries()) {
-          elements.push({ key: `${itemIndex}.${p}`, text: piece.text, x: length + piece.x, width: piece.width });
-        }
-        length += item.width;
-        const last = n === active.length - 1;
-        if (separatorWidth > 0 && (!last || node.phase === 'clock')) {
-          elements.push({ key: `sep${itemIndex}`, text: node.separator, x: length + (node.gapPx - separatorWidth) / 2, width: separatorWidth });
-        }
-        if (!last || node.phase === 'clock') length += node.gapPx;
-      });
-
-      const origins: number[] = [];
-      if (length > 0) {
-        if (node.phase === 'clock') {
-          const start = node.w - (offset % length);
-          for (let x = start - length * Math.ceil(start / length); x < node.w; x += length) origins.push(x);
-        } else {
-          origins.push(node.w - (offset % (length + node.w)));
-        }
-      }
-      const key = `${active.join(',')}|${origins.join(',')}`;
+      const layout = layoutTicker(node, measures, time.atMs, time.pageStartMs);
+      const key = `${layout.activeItems.join(',')}|${layout.origins.join(',')}`;
       if (key === lastKey) return false;
       lastKey = key;
-
-      for (const s of slots.values()) s.used = false;
-      origins.forEach((origin, copy) => {
-        for (const element of elements) {
-          const left = origin + element.x;
-          // Texts outside the band are not placed at all, so pixi never rasterises pieces of a
-          // long item before they scroll into view.
-          if (left + element.width <= 0 || left >= node.w) continue;
-          const s = slot(`${copy}:${element.key}`, element.text);
-          s.used = true;
-          s.text.x = left;
+      const used = new Set<string>();
+      for (const element of layout.elements) {
+        let text = slots.get(element.key);
+        if (!text) {
+          text = createRunText({ text: element.text, style, x: 0, baseline: node.baseline });
+          strip.addChild(text);
+          slots.set(element.key, text);
         }
-      });
-      for (const s of slots.values()) s.text.visible = s.used;
+        text.x = element.x;
+        used.add(element.key);
+      }
+      for (const [slotKey, text] of slots) text.visible = used.has(slotKey);
       return true;
     },
   };

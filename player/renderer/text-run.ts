@@ -1,4 +1,4 @@
-import { CanvasTextMetrics, Container, Text, TextStyle } from 'pixi.js';
+import { CanvasTextMetrics, Text, TextStyle, fontStringFromTextStyle } from 'pixi.js';
 import { FONT_FAMILY, type FontWeight } from '../../compiler/format/font-faces.ts';
 import { parseColor } from './color.ts';
 
@@ -56,10 +56,19 @@ export function baselineOffset(style: TextStyle): number {
   return ascent;
 }
 
-/** Advance width of `text` as the browser draws it in this style. */
+let measuringContext: OffscreenCanvasRenderingContext2D | null | undefined;
+
+/**
+ * Advance width of `text` in this style, from the same canvas text engine pixi draws with.
+ * Not CanvasTextMetrics.measureText().width: that is the Text's box, widened to the ink's
+ * overhang (the tilde of ĩ, the hook of ư), while the compiler places runs by advance.
+ */
 export function measureRun(text: string, style: TextStyle): number {
   if (text === '') return 0;
-  return CanvasTextMetrics.measureText(text, style).width;
+  measuringContext ??= new OffscreenCanvas(4, 4).getContext('2d');
+  if (!measuringContext) return CanvasTextMetrics.measureText(text, style).width;
+  measuringContext.font = fontStringFromTextStyle(style);
+  return measuringContext.measureText(text).width;
 }
 
 /** A Text whose first glyph starts at x and whose baseline is at `baseline` (parent coordinates). */
@@ -100,15 +109,4 @@ export function splitIntoPieces(text: string, style: TextStyle, maxWidth: number
   }
   if (current !== '') pieces.push({ text: current, x: measureRun(consumed, style), width: measureRun(current, style) });
   return pieces;
-}
-
-/** A long string as a row of Texts (see splitIntoPieces), its first glyph at the container's origin. */
-export function createPiecedText(options: { text: string; style: TextStyle; baseline: number }): { view: Container; pieces: { piece: TextPiece; text: Text }[] } {
-  const view = new Container();
-  const pieces = splitIntoPieces(options.text, options.style).map((piece) => {
-    const text = createRunText({ text: piece.text, style: options.style, x: piece.x, baseline: options.baseline });
-    view.addChild(text);
-    return { piece, text };
-  });
-  return { view, pieces };
 }

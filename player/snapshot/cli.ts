@@ -25,7 +25,14 @@ function parseInstant(value: string): number {
   return ms;
 }
 
-export async function snapshotCommand(args: string[]): Promise<number> {
+/** Where the command writes; tests pass their own so the test runner's output stays intact. */
+export interface CommandOutput {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function snapshotCommand(args: string[], output: CommandOutput = process): Promise<number> {
+  const { stdout, stderr } = output;
   try {
     let values: Record<string, string | boolean | undefined>;
     try {
@@ -46,7 +53,7 @@ export async function snapshotCommand(args: string[]): Promise<number> {
       throw new UsageError((error as Error).message);
     }
     if (values.help) {
-      process.stdout.write(`${SNAPSHOT_HELP}\n`);
+      stdout.write(`${SNAPSHOT_HELP}\n`);
       return 0;
     }
     const required = (name: string): string => {
@@ -70,24 +77,24 @@ export async function snapshotCommand(args: string[]): Promise<number> {
     }
     const result = await snapshot({ bundleDir, screenId, atMs, outFile, ...(stationKey ? { stationKey } : {}) });
     const shown = result.frame.pageId ?? (result.frame.mode === 'off' ? 'black (outside operating hours)' : 'background only');
-    process.stdout.write(`wrote ${result.outFile} (${result.width}×${result.height}, screen ${screenId}, mode ${result.frame.mode}, page ${shown}, renderer ${result.rendererName})\n`);
+    stdout.write(`wrote ${result.outFile} (${result.width}×${result.height}, screen ${screenId}, mode ${result.frame.mode}, page ${shown}, renderer ${result.rendererName})\n`);
     for (const fault of result.report.faults) {
-      process.stderr.write(`  warning ${fault.code}${fault.scope ? ` (${fault.scope}${fault.nodeId ? `/${fault.nodeId}` : ''})` : ''}: ${fault.message}\n`);
+      stderr.write(`  warning ${fault.code}${fault.scope ? ` (${fault.scope}${fault.nodeId ? `/${fault.nodeId}` : ''})` : ''}: ${fault.message}\n`);
     }
     for (const entry of result.report.overflow) {
-      process.stderr.write(`  warning TEXT_OVERFLOW (${entry.scope}/${entry.nodeId} line ${entry.line}): "${entry.text}" reaches ${entry.right.toFixed(1)} px in a ${entry.boxWidth} px box\n`);
+      stderr.write(`  warning TEXT_OVERFLOW (${entry.scope}/${entry.nodeId} line ${entry.line}): "${entry.text}" reaches ${entry.right.toFixed(1)} px in a ${entry.boxWidth} px box\n`);
     }
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`signage snapshot: ${error.message}\n\n${SNAPSHOT_HELP}\n`);
+      stderr.write(`signage snapshot: ${error.message}\n\n${SNAPSHOT_HELP}\n`);
       return 2;
     }
     if (error instanceof BundleVerificationError) {
-      process.stderr.write(`signage snapshot: the bundle does not verify: ${error.message}\n`);
+      stderr.write(`signage snapshot: the bundle does not verify: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`signage snapshot: ${(error as Error).message}\n`);
+    stderr.write(`signage snapshot: ${(error as Error).message}\n`);
     return 1;
   }
 }

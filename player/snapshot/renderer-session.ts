@@ -52,6 +52,7 @@ export interface RendererSession {
   screenshot(atMs?: number): Promise<Buffer>;
   report(): Promise<RendererReport>;
   probeText(request: TextProbeRequest): Promise<TextProbe>;
+  cachedLayerKeys(): Promise<string[]>;
   /** Page errors and console errors seen so far, for diagnosing a failed render. */
   pageErrors(): readonly string[];
   close(): Promise<void>;
@@ -102,9 +103,12 @@ async function readManifest(bundleDir: string, screenId: string): Promise<Bundle
 }
 
 export async function openRendererSession(options: OpenSessionOptions): Promise<RendererSession> {
-  const manifest = options.stationKey
-    ? (await verifyBundleDirectory({ outDir: options.bundleDir, screenId: options.screenId, publicKey: options.stationKey })).manifest
-    : await readManifest(options.bundleDir, options.screenId);
+  // The screen is looked up first, so a typo gets the list of screens rather than a
+  // verification failure about a missing manifest.
+  let manifest = await readManifest(options.bundleDir, options.screenId);
+  if (options.stationKey) {
+    manifest = (await verifyBundleDirectory({ outDir: options.bundleDir, screenId: options.screenId, publicKey: options.stationKey })).manifest;
+  }
   const { width, height, kind, id } = manifest.screen;
   const rendererDir = await buildRenderer();
 
@@ -155,6 +159,7 @@ export async function openRendererSession(options: OpenSessionOptions): Promise<
       },
       report: () => page.evaluate(() => (globalThis as unknown as Globals).signageRenderer.report()),
       probeText: (probe) => page.evaluate((o) => (globalThis as unknown as Globals).signageRenderer.probeText(o), probe),
+      cachedLayerKeys: () => page.evaluate(() => (globalThis as unknown as Globals).signageRenderer.cachedLayerKeys()),
       pageErrors: () => [...errors],
       close: cleanup,
     };

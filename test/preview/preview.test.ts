@@ -46,16 +46,16 @@ after(async () => {
   await cleanup();
 });
 
+// Page-side code is written as strings: this file is type-checked as Node code, without DOM types.
 async function generationShown(): Promise<number> {
-  return Number(await page.evaluate(() => document.body.dataset.generation ?? '0'));
+  return Number(await page.evaluate('document.body.dataset.generation || "0"'));
 }
 
 test('every screen of the site appears at its true proportions, rendered with WebGL', async () => {
-  await page.waitForFunction(() => document.body.dataset.generation === '1', undefined, { timeout: 30_000 });
-  const cards = await page.$$eval('.card', (nodes) => nodes.map((n) => {
-    const frame = n.querySelector('.frame') as HTMLElement;
-    return { screen: (n as HTMLElement).dataset.screen, w: frame.offsetWidth, h: frame.offsetHeight };
-  }));
+  await page.waitForFunction('document.body.dataset.generation === "1"', undefined, { timeout: 30_000 });
+  const cards = (await page.evaluate(
+    '[...document.querySelectorAll(".card")].map((n) => ({ screen: n.dataset.screen, w: n.querySelector(".frame").offsetWidth, h: n.querySelector(".frame").offsetHeight }))',
+  )) as { screen: string; w: number; h: number }[];
   assert.deepEqual(cards.map((c) => c.screen), ['ubnd-sanh', 'ubnd-kiosk', 'cong-xa', 'cong-xa-p10']);
   const sizes: Record<string, [number, number]> = { 'ubnd-sanh': [1920, 1080], 'ubnd-kiosk': [1080, 1920], 'cong-xa': [640, 384], 'cong-xa-p10': [192, 64] };
   const scale = cards[0]!.w / 1920;
@@ -64,8 +64,8 @@ test('every screen of the site appears at its true proportions, rendered with We
     assert.ok(Math.abs(card.w - w * scale) <= 1 && Math.abs(card.h - h * scale) <= 1, `${card.screen} at true proportions`);
   }
   for (const frame of page.frames().filter((f) => f.url().includes('/renderer/'))) {
-    await frame.waitForFunction(() => (window as unknown as { signageRenderer?: unknown }).signageRenderer !== undefined, undefined, { timeout: 30_000 });
-    assert.equal(await frame.evaluate(() => (window as unknown as { signageRenderer: { rendererName: string } }).signageRenderer.rendererName), 'webgl');
+    await frame.waitForFunction('window.signageRenderer !== undefined', undefined, { timeout: 30_000 });
+    assert.equal(await frame.evaluate('window.signageRenderer.rendererName'), 'webgl');
   }
   const global = await page.textContent('#global');
   assert.match(global ?? '', /du-thao-chua-duyet/, 'the skipped draft is listed with its reason');
@@ -76,9 +76,9 @@ test('editing a notice recompiles and refreshes the open page', async () => {
   const file = join(paths.notices, 'tiep-cong-dan.md');
   const started = performance.now();
   await writeFile(file, (await readFile(file, 'utf8')).replace('Lịch tiếp công dân định kỳ', 'Lịch tiếp công dân tháng 12'));
-  await page.waitForFunction((g) => Number(document.body.dataset.generation) > g, before, { timeout: 10_000 });
+  await page.waitForFunction(`Number(document.body.dataset.generation) > ${before}`, undefined, { timeout: 10_000 });
   const elapsed = performance.now() - started;
-  test.diagnostic?.(`file change → page on the new generation in ${Math.round(elapsed)} ms`);
+  process.stderr.write(`# preview: file change → page on the new generation in ${Math.round(elapsed)} ms\n`);
   const generation = await generationShown();
   const manifest = await (await fetch(`${server.url}gen/${generation}/all/screens/ubnd-sanh/manifest.json`)).text();
   assert.match(manifest, /Lịch tiếp công dân tháng 12/);
@@ -87,12 +87,12 @@ test('editing a notice recompiles and refreshes the open page', async () => {
 test('a broken file keeps the last good version and shows the error; a too-long word shows on its screen', async () => {
   const good = await generationShown();
   await writeFile(join(paths.notices, 'tcvn3.md'), '---\nid: tcvn3\ntitle: Th«ng b¸o lÞch tiÕp c«ng d©n\ncategory: thong-bao\npriority: normal\nvalid: { from: "2026-11-20T00:00:00+07:00", to: "2026-12-20T00:00:00+07:00" }\ntargets: [xa-ia-drang]\napproval: { by: "A", role: "B", at: "2026-11-19T08:00:00+07:00" }\n---\nNội dung.\n');
-  await page.waitForFunction(() => getComputedStyle(document.getElementById('failure')!).display === 'block', undefined, { timeout: 10_000 });
+  await page.waitForFunction('getComputedStyle(document.getElementById("failure")).display === "block"', undefined, { timeout: 10_000 });
   assert.match((await page.textContent('#failure')) ?? '', /TEXT_LEGACY_ENCODING/);
   assert.equal(await generationShown(), good, 'the last good generation stays on screen');
 
   await writeFile(join(paths.notices, 'tcvn3.md'), '---\nid: tu-dai\ntitle: CHỦ-TỊCH-ỦY-BAN-NHÂN-DÂN-XÃ-IA-DRĂNG-THÔNG-BÁO\ncategory: thong-bao\npriority: normal\nvalid: { from: "2026-11-20T00:00:00+07:00", to: "2026-12-20T00:00:00+07:00" }\ntargets: [xa-ia-drang]\napproval: { by: "A", role: "B", at: "2026-11-19T08:00:00+07:00" }\n---\nNội dung.\n');
-  await page.waitForFunction(() => (document.querySelector('.card[data-screen="cong-xa"] .problems')?.textContent ?? '').includes('TEXT_WORD_TOO_WIDE'), undefined, { timeout: 10_000 });
+  await page.waitForFunction('(document.querySelector(\'.card[data-screen="cong-xa"] .problems\')?.textContent ?? "").includes("TEXT_WORD_TOO_WIDE")', undefined, { timeout: 10_000 });
   const ledProblems = await page.textContent('.card[data-screen="cong-xa"] .problems');
   assert.match(ledProblems ?? '', /tcvn3\.md/);
 });
