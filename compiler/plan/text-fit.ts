@@ -1,5 +1,10 @@
 import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM, type FontWeight } from '../format/font-faces.ts';
+import type { TextBlock, TextRun } from './markdown-subset.ts';
 import type { TextMeasurer } from './text-measure.ts';
+
+// The text model is the notice body's (paragraphs, list items, bold runs): fitting takes what
+// the Markdown subset produces, with no conversion in between.
+export type { TextBlock, TextRun };
 
 // Compile-time text fitting: breaks notice text into lines for one box at one screen's exact
 // pixel size and picks the font size, so the renderer only draws the lines it is given.
@@ -9,18 +14,6 @@ import type { TextMeasurer } from './text-measure.ts';
 // has no kerning pairs with the space glyph and no ligatures across it (font-measurer.test.ts
 // checks this), and it is what makes fitting 500 notices cheap.
 
-/** Same shape as compiler/plan/markdown-subset.ts's TextRun; keep them identical. */
-export interface TextRun {
-  text: string;
-  bold: boolean;
-}
-
-export interface TextBlock {
-  kind: 'paragraph' | 'bullet' | 'numbered';
-  /** Shown number of a numbered item; when absent, it follows the previous item's (from 1). */
-  number?: number;
-  runs: TextRun[];
-}
 
 export interface FitOptions {
   blocks: TextBlock[];
