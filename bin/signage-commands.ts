@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   compile: { summary: 'build one signed bundle per screen of a site', load: async () => (await import('../compiler/cli.ts')).compileCommand },
   verify: { summary: 'verify a compiled bundle against the station key', load: async () => (await import('../compiler/cli.ts')).verifyCommand },
   snapshot: { summary: 'render one instant of a screen to PNG in headless Chromium', load: async () => (await import('../player/snapshot/cli.ts')).snapshotCommand },
+  player: { summary: 'run one player: sync with the hub, cache in SQLite, serve the screen', load: async () => (await import('../player/core/cli.ts')).playerCommand },
   preview: { summary: 'serve the editors\' live preview of every screen', load: async () => (await import('../player/preview/cli.ts')).previewCommand },
   schemas: { summary: 'write JSON Schemas of the notice and site formats', load: async () => (await import('../compiler/cli.ts')).schemasCommand },
 };

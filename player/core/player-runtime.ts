@@ -1,0 +1,343 @@
+import type { KeyObject } from 'node:crypto';
+import { mkdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { scheduleSchema } from '../../compiler/format/schedule.ts';
+import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
+import { loadOrCreateDeviceIdentity } from './device-identity.ts';
+import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
+import { startLocalServer, type LocalServer } from './local-server.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { BundleRefusedError, verifyStoredBundle } from './offer-verification.ts';
+import { PlayLog } from './play-log.ts';
+import { PlaybackDriver, type PlayableBundle, type WakeAfter } from './playback.ts';
+import { KeyValueStore, openPlayerDatabase, type PlayerDatabase } from './player-database.ts';
+import { nodeCronScheduler, PlayerScheduler, type CronScheduler } from './scheduler.ts';
+import { SyncClient, type ConnectionState, type SyncClientEvent } from './sync-client.ts';
+import type { StatusReport } from './sync-session.ts';
+
+// Wires the player together: the SQLite cache, the playback driver, the local server for the
+// renderer, the cron wake-ups and the hub connection. Order matters at start: whatever the
+// cache holds is verified and on screen before the hub is contacted, so a board that boots
+// with no network (the usual case after a power cut at a commune) shows its last bundle at
+// once and keeps showing it for as long as the outage lasts.
+
+export const PLAYER_VERSION = '0.1.0';
+export const DATABASE_FILE = 'player.sqlite';
+const OFFLINE_SINCE_KEY = 'offline_since_ms';
+
+export interface PlayerState {
+  readonly deviceId: string;
+  readonly screenId: string;
+  readonly activeBundleId: string | null;
+  readonly previousBundleId: string | null;
+  readonly mode: ScreenMode | 'none';
+  readonly pageId: string | null;
+  readonly noticeId: string | null;
+  readonly brightnessPercent: number;
+  readonly online: boolean;
+  readonly connection: ConnectionState;
+  readonly offlineSinceMs: number | null;
+  /** The last thing that went wrong (a refused bundle, a refused connection…), with its code. */
+  readonly lastError: string | null;
+  /** Proof-of-play records not yet acknowledged by the hub. */
+  readonly pendingPlays: number;
+}
+
+export interface StartPlayerOptions {
+  readonly hubUrl: string;
+  readonly dataDir: string;
+  readonly screenId: string;
+  /** The station's public key, pinned: nothing else's signature is accepted. */
+  readonly stationPublicKey: KeyObject;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  /** Port of the loopback server for the renderer; 0 (the default) picks a free one. */
+  readonly localPort?: number;
+  /** The built renderer page to serve at / (see player/renderer/build.ts). */
+  readonly rendererDir?: string;
+  /** Status and proof-of-play upload interval; 30 s by default. */
+  readonly statusIntervalMs?: number;
+  // Seams for tests and benchmarks; production uses the defaults.
+  readonly connect?: ConnectSocket;
+  readonly cron?: CronScheduler;
+  readonly wakeAfter?: WakeAfter;
+  readonly backoff?: BackoffPolicy;
+  readonly blobRetry?: BackoffPolicy;
+  readonly pendingRetryMs?: number;
+  readonly healthyAfterMs?: number;
+  readonly deadAfterMs?: number;
+  readonly stallTimeoutMs?: number;
+  /** Blobs requested at once (default 4). */
+  readonly blobWindow?: number;
+  readonly version?: string;
+  /** Called when the connection, the bundle on screen or lastError changes. */
+  readonly onStateChange?: (state: PlayerState) => void;
+  /** Every protocol event, for tools and tests that want to follow the sync closely. */
+  readonly onSyncEvent?: (event: SyncClientEvent) => void;
+}
+
+export interface RunningPlayer {
+  readonly deviceId: string;
+  readonly localUrl: string;
+  snapshot(): PlayerState;
+  close(): Promise<void>;
+}
+
+function playable(bundle: StoredBundle | undefined): PlayableBundle | undefined {
+  if (!bundle) return undefined;
+  return { bundleId: bundle.id, schedule: scheduleSchema.parse(JSON.parse(bundle.scheduleBytes.toString('utf8'))) };
+}
+
+/**
+ * Finds the bundle to show at start-up: the active one if it still verifies completely, else
+ * the previous one (rolled back), else none. A bundle that fails is retired with the reason
+ * logged; it is never shown.
+ */
+function recoverActiveBundle(options: { store: BundleStore; screenId: string; stationPublicKey: KeyObject; clock: () => number; logger: Logger }): string | null {
+  const { store, logger } = options;
+  let problem: string | null = null;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const active = store.active();
+    if (!active) return problem;
+    try {
+      verifyStoredBundle({ bundle: active, screenId: options.screenId, stationPublicKey: options.stationPublicKey, blobBytes: (hash) => store.blobBytes(hash) });
+      return problem;
+    } catch (error) {
+      if (!(error instanceof BundleRefusedError)) throw error;
+      problem = error.message;
+      logger.error('the stored active bundle fails verification; rolling back to the previous one', { bundleId: active.id, code: error.code, reason: error.message });
+      const rolled = store.rollback(options.clock());
+      store.retire(active.id);
+      if (!rolled) return problem;
+    }
+  }
+  return problem;
+}
+
+/**
+ * A bundle that was fully downloaded just before a crash or power cut, but not yet activated,
+ * is activated now: it was verified when it was offered, activate() checks every blob again,
+ * and it is newer than what is on screen. A board that comes back with no network then shows
+ * the newest content it holds.
+ */
+function activateCompletePending(options: { store: BundleStore; screenId: string; clock: () => number; logger: Logger }): void {
+  const { store, logger } = options;
+  const pending = store.pending();
+  if (!pending || pending.screen !== options.screenId || store.missingBlobs(pending.id).length > 0) return;
+  const active = store.active();
+  if (active && pending.issuedAtMs < active.issuedAtMs) return;
+  try {
+    const result = store.activate(pending.id, options.clock());
+    logger.info('activated a bundle that was complete before the restart', { bundleId: result.activeId, previousBundleId: result.previousId });
+  } catch (error) {
+    if (!(error instanceof ActivationError)) throw error;
+    logger.warn('a downloaded bundle could not be activated at start-up; it will be fetched again', { bundleId: pending.id, reason: error.message });
+  }
+}
+
+export async function startPlayer(options: StartPlayerOptions): Promise<RunningPlayer> {
+  const clock = options.clock ?? Date.now;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? silentLogger;
+  const startedMs = clock();
+
+  // The data directory holds the device's private key: owner only.
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const db: PlayerDatabase = openPlayerDatabase({ path: join(options.dataDir, DATABASE_FILE) });
+  const cleanups: (() => Promise<void> | void)[] = [() => void db.close()];
+  try {
+    const identity = loadOrCreateDeviceIdentity(db, startedMs);
+    const store = new BundleStore(db);
+    const plays = new PlayLog(db);
+    const kv = new KeyValueStore(db);
+    let lastError = recoverActiveBundle({ store, screenId: options.screenId, stationPublicKey: options.stationPublicKey, clock, logger });
+    activateCompletePending({ store, screenId: options.screenId, clock, logger });
+    logger.info('player starting', { deviceId: identity.deviceId, screenId: options.screenId, activeBundleId: store.pointers().activeId });
+
+    // Local server and playback first, from the cache: no network needed to show content.
+    let server: LocalServer | undefined;
+    let client: SyncClient | undefined;
+    const driver = new PlaybackDriver({
+      plays,
+      deviceId: identity.deviceId,
+      clock,
+      logger,
+      ...(options.wakeAfter ? { wakeAfter: options.wakeAfter } : {}),
+      onChange: (now, before) => {
+        if (now.mode !== before.mode || now.brightnessPercent !== before.brightnessPercent) server?.playbackChanged(now);
+      },
+    });
+    cleanups.unshift(() => driver.stop());
+    driver.show(playable(store.active()));
+
+    server = await startLocalServer({
+      store,
+      logger,
+      port: options.localPort ?? 0,
+      ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
+      onScreen: () => driver.onScreen,
+    });
+    cleanups.unshift(() => server?.close());
+
+    const snapshot = (): PlayerState => {
+      const onScreen = driver.onScreen;
+      const connection = client?.state ?? 'connecting';
+      const pointers = store.pointers();
+      return {
+        deviceId: identity.deviceId,
+        screenId: options.screenId,
+        activeBundleId: pointers.activeId,
+        previousBundleId: pointers.previousId,
+        mode: onScreen.mode,
+        pageId: onScreen.page?.pageId ?? null,
+        noticeId: onScreen.page?.noticeId ?? null,
+        brightnessPercent: onScreen.brightnessPercent,
+        online: connection === 'online',
+        connection,
+        offlineSinceMs: client?.offlineSinceMs ?? null,
+        lastError,
+        pendingPlays: plays.pendingCount(),
+      };
+    };
+    const stateChanged = () => options.onStateChange?.(snapshot());
+    const setError = (message: string | null) => {
+      lastError = message;
+      stateChanged();
+    };
+
+    const scheduler = new PlayerScheduler({
+      cron: options.cron ?? nodeCronScheduler(logger),
+      logger,
+      onWake: () => driver.tick(),
+      onMaintenance: () => {
+        const pruned = store.prune();
+        store.compact();
+        logger.info('daily maintenance done', { ...pruned });
+      },
+    });
+    cleanups.unshift(() => scheduler.stop());
+    scheduler.setSchedule(playable(store.active())?.schedule);
+
+    const report = async (): Promise<StatusReport> => {
+      const onScreen = driver.onScreen;
+      let freeDiskBytes: number | null = null;
+      try {
+        const fs = await statfs(options.dataDir);
+        freeDiskBytes = Number(fs.bavail) * Number(fs.bsize);
+      } catch {
+        // Not every platform reports it; the hub shows "unknown".
+      }
+      return {
+        bundleId: store.pointers().activeId,
+        mode: onScreen.mode,
+        pageId: onScreen.page?.pageId ?? null,
+        noticeId: onScreen.page?.noticeId ?? null,
+        freeDiskBytes,
+        uptimeS: Math.max(0, Math.floor((clock() - startedMs) / 1000)),
+        version: options.version ?? PLAYER_VERSION,
+        lastError,
+        // Only sent while connected, so it is null then; kept in the local snapshot instead.
+        offlineSinceMs: client?.offlineSinceMs ?? null,
+      };
+    };
+
+    const onSyncEvent = (event: SyncClientEvent) => {
+      options.onSyncEvent?.(event);
+      switch (event.type) {
+        case 'state':
+          if (event.offlineSinceMs === null) kv.delete(OFFLINE_SINCE_KEY);
+          else kv.set(OFFLINE_SINCE_KEY, String(event.offlineSinceMs));
+          if (event.state === 'online' && lastError?.startsWith('DEVICE_')) lastError = null;
+          stateChanged();
+          return;
+        case 'refused': {
+          const code = event.reason === 'pending-approval' ? 'DEVICE_PENDING_APPROVAL' : event.reason === 'revoked' ? 'DEVICE_REVOKED' : `DEVICE_REFUSED_${event.reason.toUpperCase().replaceAll('-', '_')}`;
+          const log = event.reason === 'pending-approval' ? logger.warn : logger.error;
+          log.call(logger, 'the hub refused this device', { deviceId: identity.deviceId, reason: event.reason, message: event.message });
+          return setError(`${code}: ${event.message}`);
+        }
+        case 'bundle-refused':
+          return setError(event.error.message);
+        case 'download-failed':
+          return setError(event.reason);
+        case 'protocol-error':
+          return setError(`PROTOCOL: ${event.message}`);
+        case 'sync-error':
+          return setError(`SYNC_ERROR: ${event.message}`);
+        case 'activated': {
+          // First, in the same tick as the commit: the renderer hears of it before its next frame.
+          server?.bundleChanged({ bundleId: event.result.activeId, previousBundleId: event.result.previousId });
+          const active = playable(store.active());
+          driver.show(active);
+          scheduler.setSchedule(active?.schedule);
+          const pruned = store.prune();
+          logger.info('activated a new bundle', { bundleId: event.result.activeId, previousBundleId: event.result.previousId, ...pruned });
+          return setError(null);
+        }
+        default:
+          return;
+      }
+    };
+
+    const storedOfflineSince = Number(kv.get(OFFLINE_SINCE_KEY));
+    client = new SyncClient({
+      hubUrl: options.hubUrl,
+      connect: options.connect ?? connectWebSocket(),
+      store,
+      plays,
+      identity,
+      screenId: options.screenId,
+      stationPublicKey: options.stationPublicKey,
+      clock,
+      random,
+      logger,
+      version: options.version ?? PLAYER_VERSION,
+      statusIntervalMs: options.statusIntervalMs ?? 30_000,
+      deadAfterMs: options.deadAfterMs ?? 90_000,
+      stallTimeoutMs: options.stallTimeoutMs ?? 60_000,
+      blobRetry: options.blobRetry ?? { baseMs: 5_000, capMs: 10 * 60_000 },
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.pendingRetryMs !== undefined ? { pendingRetryMs: options.pendingRetryMs } : {}),
+      ...(options.healthyAfterMs !== undefined ? { healthyAfterMs: options.healthyAfterMs } : {}),
+      ...(options.blobWindow !== undefined ? { blobWindow: options.blobWindow } : {}),
+      offlineSinceMs: Number.isFinite(storedOfflineSince) && storedOfflineSince > 0 ? storedOfflineSince : null,
+      report,
+      onEvent: onSyncEvent,
+    });
+    const syncClient = client;
+    cleanups.unshift(() => syncClient.stop());
+    kv.set(OFFLINE_SINCE_KEY, String(client.offlineSinceMs ?? clock()));
+    client.start();
+
+    let closing: Promise<void> | undefined;
+    return {
+      deviceId: identity.deviceId,
+      localUrl: server.url,
+      snapshot,
+      close: () => {
+        closing ??= (async () => {
+          for (const cleanup of cleanups) {
+            try {
+              await cleanup();
+            } catch (error) {
+              logger.error('error while stopping the player', { error: (error as Error).message });
+            }
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup();
+      } catch {
+        // Already failing; the original error is the one to report.
+      }
+    }
+    throw error;
+  }
+}
