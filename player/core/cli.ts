@@ -5,6 +5,7 @@ import { connectWebSocket } from './hub-socket.ts';
 import type { Logger, LogFields } from './logger.ts';
 import { PlayerDatabaseTooNewError } from './player-database.ts';
 import { startPlayer, type PlayerState } from './player-runtime.ts';
+import { chooseDisplay, DEFAULT_CHROMIUM, type DisplayKind } from '../shell/display-choice.ts';
 
 // `signage player`: argument parsing and process concerns (signals, stderr, exit status)
 // only; the player itself is startPlayer().
@@ -12,14 +13,17 @@ import { startPlayer, type PlayerState } from './player-runtime.ts';
 /** A fixed default, so the kiosk browser or shell can be pointed at http://127.0.0.1:8470/. */
 export const DEFAULT_PLAYER_PORT = 8470;
 
-export const PLAYER_HELP = `usage: signage player --hub URL --data DIR --screen ID --station-key FILE [--hub-ca FILE] [--port N] [--renderer DIR]
+export const PLAYER_HELP = `usage: signage player --hub URL --data DIR --screen ID --station-key FILE [--hub-ca FILE] [--port N] [--renderer DIR] [--display auto|window|headless|none]
   --hub URL           the station's hub, e.g. wss://tram.example.vn:8443 (ws:// only on a trusted link)
   --hub-ca FILE       the hub's TLS certificate (PEM) to trust, e.g. the station's self-signed one
   --data DIR          the player's own directory: SQLite cache, device key (made on first start)
   --screen ID         which screen of the site this player drives
   --station-key FILE  the station's public key (station.pub): only bundles it signed are shown
   --port N            port of the loopback server for the renderer (default ${DEFAULT_PLAYER_PORT})
-  --renderer DIR      the built renderer page to serve at http://127.0.0.1:PORT/`;
+  --renderer DIR      the built renderer page to serve at http://127.0.0.1:PORT/ (default: built on start)
+  --display KIND      window: a Chromium kiosk window at the screen's capture rectangle; headless:
+                      render to DATA/screen.png every minute; none: serve only (the Electron shell);
+                      auto (default): a window if there is a display, else headless`;
 
 /** Log lines on stderr: UTC time, level, message, then fields as JSON. */
 export function stderrLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
@@ -41,6 +45,7 @@ export async function playerCommand(args: string[]): Promise<number> {
         'hub-ca': { type: 'string' },
         port: { type: 'string' },
         renderer: { type: 'string' },
+        display: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -91,6 +96,16 @@ export async function playerCommand(args: string[]): Promise<number> {
     }
   }
 
+  const displayRequest = (values.display ?? 'auto') as DisplayKind | 'auto';
+  if (!['auto', 'window', 'headless', 'none'].includes(displayRequest)) {
+    process.stderr.write(`signage player: --display must be auto, window, headless or none\n`);
+    return 2;
+  }
+  const display = chooseDisplay({ requested: displayRequest, env: process.env, chromiumPath: DEFAULT_CHROMIUM });
+  // Loaded only when needed: a packaged player (Electron, --display none --renderer DIR) ships
+  // neither esbuild nor playwright.
+  const rendererDir = values.renderer ?? (displayRequest === 'none' ? undefined : await (await import('../renderer/build.ts')).buildRenderer());
+
   const logger = stderrLogger();
   let lastConnection: PlayerState['connection'] | undefined;
   const onStateChange = (state: PlayerState) => {
@@ -114,7 +129,7 @@ export async function playerCommand(args: string[]): Promise<number> {
       stationPublicKey,
       localPort: port,
       connect: connectWebSocket(ca ? { ca } : {}),
-      ...(values.renderer ? { rendererDir: values.renderer } : {}),
+      ...(rendererDir ? { rendererDir } : {}),
       logger,
       onStateChange,
     });
@@ -130,12 +145,16 @@ export async function playerCommand(args: string[]): Promise<number> {
       `  on screen: ${state.activeBundleId ? `bundle ${state.activeBundleId.slice(0, 16)} (${state.mode})` : 'nothing yet (no bundle received)'}\n`,
   );
 
+  process.stdout.write(`  display: ${display.kind} (${display.reason})${display.kind === 'headless' ? `, writing ${values.data}/screen.png every minute` : ''}\n`);
+  const shown = display.kind === 'none' ? undefined : (await import('../shell/player-display.ts')).startPlayerDisplay({ player, kind: display.kind, dataDir: values.data!, logger });
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   process.stdout.write('stopping…\n');
+  await shown?.stop();
   await player.close();
   return 0;
 }

@@ -58,7 +58,7 @@ test('missing or bad arguments: exit 2 with the usage', async () => {
 test('a new device prints its id and the approval command, and stops cleanly on SIGINT', async () => {
   const hub = await FakeHub.start({ defaultApproval: 'pending' });
   try {
-    const result = await run(['--hub', hub.url, '--data', join(root, 'player'), '--screen', SCREEN, '--station-key', keyFile, '--port', '0'], {
+    const result = await run(['--hub', hub.url, '--data', join(root, 'player'), '--screen', SCREEN, '--station-key', keyFile, '--port', '0', '--display', 'none'], {
       until: (stdout) => /approve [0-9a-f]{16}/.test(stdout),
     });
     assert.equal(result.code, 0, result.stderr);

@@ -28,7 +28,7 @@ if (!app.requestSingleInstanceLock()) {
   app.commandLine.appendSwitch('autoplay-policy', 'no-user-gesture-required');
 
   function startCore() {
-    core = spawn(process.execPath, [path.join(__dirname, '..', '..', '..', 'bin', 'signage.js'), 'player', '--hub', config.hub, '--data', path.join(app.getPath('userData'), 'data'), '--screen', config.screen, '--station-key', config.stationKey, '--port', String(port), '--display', 'none'], {
+    core = spawn(process.execPath, [path.join(__dirname, '..', '..', '..', 'bin', 'signage.js'), 'player', '--hub', config.hub, '--data', path.join(app.getPath('userData'), 'data'), '--screen', config.screen, '--station-key', config.stationKey, '--port', String(port), '--display', 'none', '--renderer', path.join(__dirname, '..', '..', '..', 'dist', 'renderer')], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: 'inherit',
     });
