@@ -1,4 +1,5 @@
-import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { parsePublicKey } from './public-key-cache.ts';
 import type { WebSocket } from 'ws';
 import type { z } from 'zod';
 import {
@@ -58,7 +59,7 @@ type BlobRequest = z.infer<typeof getBlobMessage>;
 
 function sameKey(storedPem: string, presented: KeyObject): boolean {
   try {
-    return rawPublicKey(createPublicKey(storedPem)) === rawPublicKey(presented);
+    return rawPublicKey(parsePublicKey(storedPem)) === rawPublicKey(presented);
   } catch {
     return false;
   }

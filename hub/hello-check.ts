@@ -1,4 +1,5 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
+import { parsePublicKey, rawPublicKey } from './public-key-cache.ts';
 import type { z } from 'zod';
 import { helloMessage, helloSigningText, WIRE_PROTOCOL_VERSION } from '../compiler/format/wire-messages.ts';
 import { keyId } from '../compiler/trust/station-key.ts';
@@ -13,10 +14,7 @@ export type HelloVerdict =
   | { readonly ok: true; readonly publicKey: KeyObject }
   | { readonly ok: false; readonly reason: 'bad-signature' | 'protocol'; readonly message: string };
 
-/** Raw 32 bytes of an Ed25519 public key (base64url), for comparing keys whatever their PEM layout. */
-export function rawPublicKey(key: KeyObject): string {
-  return key.export({ format: 'jwk' }).x ?? '';
-}
+export { rawPublicKey };
 
 export function checkHello(hello: HelloMessage, nonce: string): HelloVerdict {
   if (hello.protocol !== WIRE_PROTOCOL_VERSION) {
@@ -24,7 +22,7 @@ export function checkHello(hello: HelloMessage, nonce: string): HelloVerdict {
   }
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey(hello.publicKey);
+    publicKey = parsePublicKey(hello.publicKey);
   } catch {
     return { ok: false, reason: 'bad-signature', message: 'publicKey is not a PEM public key' };
   }
