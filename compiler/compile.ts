@@ -12,7 +12,8 @@ import { ImageError, ImagePipeline, type PreparedImage } from './io/image-pipeli
 import { layoutCodeVersion, NoticePagesStore } from './io/notice-pages-store.ts';
 import { qrModules } from './io/qr-modules.ts';
 import { SourceHashCache } from './io/source-hash-cache.ts';
-import { readNotices } from './io/read-notices.ts';
+import { JsonMemoStore } from './io/json-memo-store.ts';
+import { readNotices, type ParsedNoticeText } from './io/read-notices.ts';
 import { readSite } from './io/read-site.ts';
 import { pruneBlobs, pruneScreens, replaceDirectory, writeBlob, writeFileAtomic } from './io/write-output.ts';
 import { CompileFailure, type CompileProblem } from './plan/compile-problem.ts';
@@ -81,7 +82,9 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   const logger = options.logger ?? quietLogger;
   const site = await readSite(options.siteFile);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const read = await readNotices(options.noticesDir, { sourceHashes: SourceHashCache.inDirectory(cacheDir) });
+  const codeVersion = await layoutCodeVersion();
+  const parsedNotices = await JsonMemoStore.open<ParsedNoticeText>(join(cacheDir, 'parsed-notices.json'), codeVersion);
+  const read = await readNotices(options.noticesDir, { sourceHashes: SourceHashCache.inDirectory(cacheDir), parsedNotices });
   const problems: CompileProblem[] = [...read.problems];
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
   logger.progress(`read ${read.notices.length} notice files and site ${site.site} (${site.screens.length} screens)`);
@@ -89,7 +92,6 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs });
   const pipeline = options.imagePipeline ?? new ImagePipeline({ cacheDir: join(cacheDir, 'images'), maxInputPixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS });
   const measurer = options.measurer ?? (await loadFontMeasurer());
-  const codeVersion = await layoutCodeVersion();
   const layoutStats = { laidOut: 0, cached: 0 };
 
   // Picture sizes are needed to lay pages out; a broken picture is an error naming its notice.
