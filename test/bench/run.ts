@@ -3,6 +3,10 @@
 
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   compile: () => import('./compile-bench.ts'),
+  render: () => import('./render-bench.ts'),
+  sync: () => import('./sync-bench.ts'),
+  reconnect: () => import('./reconnect-bench.ts'),
+  'render-soak': () => import('./render-soak-bench.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,266 @@
+import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright';
+import type { FrameInfo } from '../../player/renderer/page-api.ts';
+import { launchBrowser, openRendererSession, type RendererSession } from '../../player/snapshot/snapshot.ts';
+import { compileSampleBundle, type SampleBundle } from '../renderer/sample-bundle.ts';
+import { CONTENT_AT, cycleAt } from '../visual/scenes.ts';
+import { emit, median, percentile, round } from './stats.ts';
+
+// Render benchmark (issue 3). Software GL (SwiftShader) makes frame rates meaningless on these
+// machines (PLATFORM.md), so what is measured is the JavaScript the project runs per frame: the
+// time inside signageRenderer.render(atMs) until it returns, in the page, for consecutive 60 Hz
+// instants of a page with a ticker, each frame driven from requestAnimationFrame as the live
+// loop drives it. GPU work happens in Chromium's GPU process and is not in that time. Long tasks
+// (> 50 ms on the page's main thread) are counted with PerformanceObserver('longtask') after
+// the first frame. first_frame_ms is navigation start → first render() resolved with
+// drawn: true, for a fresh page loading a bundle already on this machine.
+
+const FRAME_MS = 1000 / 60;
+
+export interface BenchScreen {
+  readonly screenId: string;
+  /** Summary key suffix. */
+  readonly key: string;
+  /** The page drawn, and how far into it the frames start. */
+  readonly pageId: string;
+  readonly offsetMs: number;
+}
+
+/**
+ * ubnd-sanh: a text page under the chrome, whose ticker scrolls 2 px every frame. cong-xa: led-gon
+ * has no ticker, so its frames change only when the clock does; the P10 sign's scrolling line
+ * is measured beside it, as the LED layout that moves every frame.
+ */
+export const BENCH_SCREENS: readonly BenchScreen[] = [
+  { screenId: 'ubnd-sanh', key: '1080', pageId: 'ke-hoach-thong-tin-co-so-1', offsetMs: 2000 },
+  { screenId: 'cong-xa', key: 'led', pageId: 'ke-hoach-thong-tin-co-so-1', offsetMs: 2000 },
+  { screenId: 'cong-xa-p10', key: 'p10', pageId: 'ngay-hoi-dai-doan-ket-1', offsetMs: 2000 },
+];
+
+/** The instant `offsetMs` into `pageId`, in the playlist cycle playing at the samples' compile instant. */
+export function instantOnPage(bundle: SampleBundle, screenId: string, pageId: string, offsetMs: number): number {
+  const slot = cycleAt(bundle.schedules.get(screenId)!, CONTENT_AT).slots.find((s) => s.pageId === pageId);
+  if (!slot) throw new Error(`${screenId} does not play ${pageId} at ${new Date(CONTENT_AT).toISOString()}`);
+  if (offsetMs >= slot.endMs - slot.startMs) throw new Error(`${pageId} is shorter than ${offsetMs} ms`);
+  return slot.startMs + offsetMs;
+}
+
+interface FramesResult {
+  readonly times: number[];
+  /** Per frame: from render() returning to the next task, i.e. the browser's share of the frame. */
+  readonly rest: number[];
+  readonly longTaskJsMs: number[];
+  readonly firstRenderMs: number;
+  readonly longTasks: number[];
+  readonly longTasksSupported: boolean;
+  readonly undrawn: number;
+  readonly pageIds: string[];
+  readonly wallMs: number;
+}
+
+// Runs in the page (Playwright sends the source): plain JavaScript, so that nothing a
+// TypeScript transform adds can refer to helpers that only exist in Node.
+const FRAMES_IN_PAGE = `async ({ startMs, frames, frameMs }) => {
+  const handle = globalThis.signageRenderer;
+  const longTasks = [];
+  const supported = (PerformanceObserver.supportedEntryTypes || []).includes('longtask');
+  const observer = supported ? new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e); }) : null;
+  if (observer) observer.observe({ type: 'longtask' });
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const channel = new MessageChannel();
+  const nextTask = () => new Promise((resolve) => { channel.port1.onmessage = () => resolve(performance.now()); channel.port2.postMessage(0); });
+  await frame();
+  const begin = performance.now();
+  const first = await handle.render(startMs);
+  const firstRenderMs = performance.now() - begin;
+  const afterFirst = performance.now();
+  const times = [];
+  const spans = [];
+  const rest = [];
+  const pageIds = new Set([first.pageId]);
+  let undrawn = first.drawn ? 0 : 1;
+  for (let i = 1; i <= frames; i += 1) {
+    await frame();
+    const t0 = performance.now();
+    const pending = handle.render(startMs + i * frameMs);
+    const t1 = performance.now();
+    times.push(t1 - t0);
+    spans.push([t0, t1]);
+    const info = await pending;
+    if (!info.drawn) undrawn += 1;
+    pageIds.add(info.pageId);
+    // The rest of this frame's task, after the project's code: Chromium's rendering update,
+    // which on software GL waits for SwiftShader to finish the frame.
+    rest.push((await nextTask()) - t1);
+  }
+  const wallMs = performance.now() - begin;
+  // Long-task entries are delivered asynchronously: let a few frames pass first.
+  await frame(); await frame();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  if (observer) { for (const e of observer.takeRecords()) longTasks.push(e); observer.disconnect(); }
+  const late = longTasks.filter((e) => e.startTime >= afterFirst);
+  // How much of each long task was the project's own JavaScript (render() calls inside it).
+  const jsInside = late.map((e) => spans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, e.startTime + e.duration) - Math.max(a, e.startTime)), 0));
+  return { times, rest, firstRenderMs, longTasks: late.map((e) => e.duration), longTaskJsMs: jsInside, longTasksSupported: supported, undrawn, pageIds: [...pageIds], wallMs };
+}`;
+
+async function drawFrames(page: Page, startMs: number, frames: number): Promise<FramesResult> {
+  return page.evaluate(`(${FRAMES_IN_PAGE})(${JSON.stringify({ startMs, frames, frameMs: FRAME_MS })})`) as Promise<FramesResult>;
+}
+
+/**
+ * Installed before the page's own script: the moment main.ts publishes signageRenderer, ask
+ * for the first frame and note when it is drawn, in ms since navigation start (performance.now()'s
+ * origin), so no Node round trip is counted.
+ */
+function firstFrameHook(atMs: number): string {
+  return `(() => {
+  let handle;
+  Object.defineProperty(window, 'signageRenderer', {
+    configurable: true,
+    enumerable: true,
+    get() { return handle; },
+    set(value) {
+      handle = value;
+      value.render(${JSON.stringify(atMs)}).then((frame) => { window.__benchFirstFrame = { ms: performance.now(), frame }; });
+    },
+  });
+})();`;
+}
+
+interface FirstFrame {
+  readonly ms: number;
+  readonly frame: FrameInfo;
+  readonly domContentLoadedMs: number;
+}
+
+/** A fresh context and page on the session's server and URL: nothing of the session is reused. */
+export async function measureFirstFrame(browser: Browser, session: RendererSession, atMs: number): Promise<FirstFrame> {
+  const context = await browser.newContext({
+    viewport: { width: session.screen.width, height: session.screen.height },
+    deviceScaleFactor: 1,
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    locale: 'vi-VN',
+  });
+  try {
+    await context.addInitScript({ content: firstFrameHook(atMs) });
+    const page = await context.newPage();
+    await page.goto(session.page.url());
+    await page.waitForFunction('window.__benchFirstFrame !== undefined || window.signageRendererError !== undefined', undefined, { timeout: 30_000 });
+    const result = (await page.evaluate(`({
+      first: window.__benchFirstFrame,
+      error: window.signageRendererError,
+      dcl: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? NaN,
+    })`)) as { first?: { ms: number; frame: FrameInfo }; error?: string; dcl: number };
+    if (!result.first) throw new Error(`the renderer page failed to start: ${result.error}`);
+    return { ms: result.first.ms, frame: result.first.frame, domContentLoadedMs: result.dcl };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { runs: { type: 'string', default: '3' }, frames: { type: 'string', default: '300' } } });
+  const runs = Number(values.runs);
+  const frames = Number(values.frames);
+  const [bundle, browser] = await Promise.all([compileSampleBundle(), launchBrowser()]);
+  try {
+    const medians = new Map<string, number[]>();
+    const p99s = new Map<string, number[]>();
+    const longTasksPerRun: number[] = [];
+    const firstFrames: number[] = [];
+    const longTasksJsPerRun: number[] = [];
+    let supported = true;
+    for (let r = 1; r <= runs; r += 1) {
+      let longTasks = 0;
+      let longTasksJs = 0;
+      for (const screen of BENCH_SCREENS) {
+        const startMs = instantOnPage(bundle, screen.screenId, screen.pageId, screen.offsetMs);
+        // A fresh page each run: its first frame builds the page's layer, as after a page load.
+        const session = await openRendererSession({ bundleDir: bundle.outDir, screenId: screen.screenId, browser });
+        try {
+          // Headless Chromium gave a 192×64 page drawing WebGL every frame requestAnimationFrame
+          // at ~1 Hz; in a larger viewport (the canvas keeps its size) it runs at 60 Hz.
+          if (session.screen.width < 640 || session.screen.height < 384) await session.page.setViewportSize({ width: 640, height: 384 });
+          if (session.rendererName !== 'webgl') throw new Error(`${screen.screenId}: pixi fell back to ${session.rendererName}`);
+          const result = await drawFrames(session.page, startMs, frames);
+          const faults = (await session.report()).faults;
+          supported &&= result.longTasksSupported;
+          const jsLong = result.longTaskJsMs.filter((ms) => ms > 50).length;
+          // The two screens the issue names; the P10 sign is reported beside them.
+          if (screen.key === '1080' || screen.key === 'led') {
+            longTasks += result.longTasks.length;
+            longTasksJs += jsLong;
+          }
+          const med = median(result.times);
+          const p99 = percentile(result.times, 99);
+          medians.set(screen.key, [...(medians.get(screen.key) ?? []), med]);
+          p99s.set(screen.key, [...(p99s.get(screen.key) ?? []), p99]);
+          emit({
+            event: 'frames',
+            run: r,
+            screen: screen.screenId,
+            size: `${session.screen.width}x${session.screen.height}`,
+            page: screen.pageId,
+            frames,
+            js_ms_median: round(med),
+            js_ms_p90: round(percentile(result.times, 90)),
+            js_ms_p99: round(p99),
+            js_ms_max: round(Math.max(...result.times)),
+            first_render_ms: round(result.firstRenderMs, 1),
+            // What the browser does in the same task after render() returns (compositing the
+            // canvas; on software GL, waiting for SwiftShader): not the project's JavaScript.
+            browser_ms_median: round(median(result.rest), 1),
+            long_tasks: result.longTasks.length,
+            long_task_ms_median: result.longTasks.length ? round(median(result.longTasks), 0) : null,
+            long_task_js_ms_max: result.longTaskJsMs.length ? round(Math.max(...result.longTaskJsMs), 1) : null,
+            long_tasks_js_over_50ms: jsLong,
+            undrawn_frames: result.undrawn,
+            pages_seen: result.pageIds,
+            // Wall time of the rAF-driven run: paced by software GL, not a frame-rate claim.
+            wall_s: round(result.wallMs / 1000, 1),
+            faults: faults.length,
+          });
+          if (screen.key === '1080') {
+            const first = await measureFirstFrame(browser, session, startMs);
+            if (!first.frame.drawn || first.frame.pageId !== screen.pageId) throw new Error(`first frame: ${JSON.stringify(first.frame)}`);
+            firstFrames.push(first.ms);
+            emit({ event: 'first_frame', run: r, screen: screen.screenId, first_frame_ms: round(first.ms, 0), dom_content_loaded_ms: round(first.domContentLoadedMs, 0) });
+          }
+        } finally {
+          await session.close();
+        }
+      }
+      longTasksPerRun.push(longTasks);
+      longTasksJsPerRun.push(longTasksJs);
+    }
+    const summary = {
+      event: 'summary',
+      bench: 'render',
+      runs,
+      frames,
+      js_ms_median_1080: round(median(medians.get('1080')!)),
+      js_ms_p99_1080: round(median(p99s.get('1080')!)),
+      js_ms_median_led: round(median(medians.get('led')!)),
+      js_ms_p99_led: round(median(p99s.get('led')!)),
+      js_ms_median_p10: round(median(medians.get('p10')!)),
+      long_tasks: supported ? median(longTasksPerRun) : null,
+      long_tasks_per_run: longTasksPerRun,
+      // Long tasks in which the project's own JavaScript ran for more than 50 ms.
+      long_tasks_js: supported ? median(longTasksJsPerRun) : null,
+      first_frame_ms: round(median(firstFrames), 0),
+      goals: { js_ms_median_1080: '<= 4', long_tasks: '0 after the first frame', first_frame_ms: '<= 1000' },
+    };
+    emit({
+      ...summary,
+      goals_met: {
+        js_ms_median_1080: summary.js_ms_median_1080 <= 4,
+        long_tasks: summary.long_tasks === 0 && longTasksPerRun.every((n) => n === 0),
+        first_frame_ms: summary.first_frame_ms <= 1000,
+      },
+    });
+  } finally {
+    await browser.close();
+    await bundle.cleanup();
+  }
+}

@@ -1,0 +1,239 @@
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright';
+import type { Schedule } from '../../compiler/format/schedule.ts';
+import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
+import { pageAt, resolveActive } from '../../compiler/format/resolve-active.ts';
+import { openRendererSession, type RendererSession } from '../../player/snapshot/snapshot.ts';
+import { compileSampleBundle } from '../renderer/sample-bundle.ts';
+import { CONTENT_AT } from '../visual/scenes.ts';
+import { instantOnPage } from './render-bench.ts';
+import { emit, median, percentile, round } from './stats.ts';
+
+// Render soak (issue 3): 10,000 page changes on the 1920×1080 hall screen, driven through
+// render(atMs) by an accelerated clock that jumps from each page to the next as the schedule
+// plays them (days of content, nights off, the flood warning's takeover), alternately halfway
+// through the incoming page's transition and after it. JS heap (after a forced GC) and live
+// textures are sampled on the same page and instant after a warm-up and after the last change.
+//
+// The renderer does not report a texture count, so the page's WebGL contexts are counted from
+// outside: createTexture/deleteTexture are wrapped before the page's script runs (live = made −
+// deleted; buffers likewise), and so are createImageBitmap/close (the decoded pictures the blob
+// store holds).
+
+const SCREEN = 'ubnd-sanh';
+/** Where both samples are taken: a page with a picture, under the chrome with its ticker. */
+const SAMPLE_PAGE = 'ngay-hoi-dai-doan-ket-1';
+
+/** Chromium as launchBrowser() starts it, plus gc() and unbucketed performance.memory. */
+function launchSoakBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--hide-scrollbars', '--mute-audio', '--disable-background-timer-throttling', '--js-flags=--expose-gc', '--enable-precise-memory-info'],
+  });
+}
+
+const COUNTERS = `(() => {
+  const gl = { made: 0, deleted: 0 };
+  const buffers = { made: 0, deleted: 0 };
+  const bitmaps = { made: 0, closed: 0 };
+  const live = new WeakSet();
+  for (const Context of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
+    if (!Context) continue;
+    const create = Context.prototype.createTexture;
+    const remove = Context.prototype.deleteTexture;
+    Context.prototype.createTexture = function () { const t = create.call(this); if (t) { gl.made += 1; live.add(t); } return t; };
+    Context.prototype.deleteTexture = function (t) { if (t && live.has(t)) { live.delete(t); gl.deleted += 1; } return remove.call(this, t); };
+    const createBuffer = Context.prototype.createBuffer;
+    const deleteBuffer = Context.prototype.deleteBuffer;
+    Context.prototype.createBuffer = function () { const b = createBuffer.call(this); if (b) { buffers.made += 1; live.add(b); } return b; };
+    Context.prototype.deleteBuffer = function (b) { if (b && live.has(b)) { live.delete(b); buffers.deleted += 1; } return deleteBuffer.call(this, b); };
+  }
+  const decode = window.createImageBitmap;
+  const closedBitmaps = new WeakSet();
+  window.createImageBitmap = function (...args) { return decode.apply(this, args).then((b) => { bitmaps.made += 1; return b; }); };
+  const close = ImageBitmap.prototype.close;
+  ImageBitmap.prototype.close = function () { if (!closedBitmaps.has(this)) { closedBitmaps.add(this); bitmaps.closed += 1; } return close.call(this); };
+  window.__soakCounters = { gl, buffers, bitmaps };
+})();`;
+
+interface Sample {
+  readonly heapBytes: number;
+  readonly glTextures: number;
+  readonly glBuffers: number;
+  readonly bitmaps: number;
+  readonly cachedLayers: number;
+}
+
+const SAMPLE = `(async () => {
+  for (let i = 0; i < 3; i += 1) { gc(); await new Promise((r) => setTimeout(r, 50)); }
+  const c = window.__soakCounters;
+  return {
+    heapBytes: performance.memory.usedJSHeapSize,
+    glTextures: c.gl.made - c.gl.deleted,
+    glBuffers: c.buffers.made - c.buffers.deleted,
+    bitmaps: c.bitmaps.made - c.bitmaps.closed,
+    cachedLayers: window.signageRenderer.cachedLayerKeys().length,
+  };
+})()`;
+
+/** Runs in the page: each change drawn, then a macrotask so loads, GC and GL flushes proceed. */
+const CHANGES = `async (instants) => {
+  const handle = globalThis.signageRenderer;
+  const times = [];
+  let undrawn = 0;
+  for (const at of instants) {
+    const t0 = performance.now();
+    const info = await handle.render(at);
+    times.push(performance.now() - t0);
+    if (!info.drawn) undrawn += 1;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return { times, undrawn };
+}`;
+
+interface Change {
+  readonly atMs: number;
+  readonly pageId: string | null;
+}
+
+/**
+ * Page changes from `fromMs` on, as the schedule plays them: each page's start, the start of
+ * each new playlist (the takeover, opening and closing hours). A one-page playlist does not
+ * change until its playlist does. Each change is drawn `settleMs(i)` after it happens.
+ */
+export function pageChanges(schedule: Schedule, manifest: BundleManifest, fromMs: number, count: number): Change[] {
+  const transition = new Map(manifest.pages.map((p) => [p.id, p.transition.durationMs]));
+  const changes: Change[] = [];
+  let t = fromMs;
+  while (changes.length < count) {
+    const state = resolveActive(schedule, t);
+    const position = pageAt(state, t);
+    let next = state.nextChangeMs;
+    if (position && state.playlist.length > 1) next = Math.min(position.endsAtMs, state.nextChangeMs);
+    // Alternately halfway through the transition (both pages drawn) and after it.
+    const duration = position ? (transition.get(position.item.pageId) ?? 0) : 0;
+    const offset = changes.length % 2 === 0 && duration > 0 ? duration / 2 : duration + 500;
+    changes.push({ atMs: Math.min(t + offset, next - 1), pageId: position?.item.pageId ?? null });
+    if (next <= t) throw new Error(`the schedule does not advance at ${new Date(t).toISOString()}`);
+    t = next;
+  }
+  return changes;
+}
+
+async function sample(session: RendererSession, atMs: number): Promise<Sample> {
+  const frame = await session.render(atMs);
+  if (frame.pageId !== SAMPLE_PAGE || !frame.drawn) throw new Error(`sample instant shows ${JSON.stringify(frame)}`);
+  // Let the next page's preload finish, so both samples hold the same layers.
+  for (let i = 0; i < 100 && (await session.cachedLayerKeys()).length < 4; i += 1) await new Promise((r) => setTimeout(r, 20));
+  return (await session.page.evaluate(SAMPLE)) as Sample;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { changes: { type: 'string', default: '10000' }, warmup: { type: 'string', default: '200' }, batch: { type: 'string', default: '250' }, every: { type: 'string', default: '2000' } } });
+  const total = Number(values.changes);
+  const warmup = Number(values.warmup);
+  const batch = Number(values.batch);
+  const [bundle, browser] = await Promise.all([compileSampleBundle(), launchSoakBrowser()]);
+  const started = performance.now();
+  try {
+    const session = await openRendererSession({ bundleDir: bundle.outDir, screenId: SCREEN, browser });
+    try {
+      // Reload with the counters in place before the page's own script.
+      await session.page.addInitScript({ content: COUNTERS });
+      await session.page.reload();
+      await session.page.waitForFunction('window.signageRenderer !== undefined || window.signageRendererError !== undefined');
+      if ((await session.page.evaluate('typeof gc')) !== 'function') throw new Error('gc() is not exposed: --js-flags=--expose-gc did not reach the page');
+      const rendererName = await session.page.evaluate('window.signageRenderer.rendererName');
+      if (rendererName !== 'webgl') throw new Error(`pixi fell back to ${String(rendererName)}`);
+
+      const schedule = bundle.schedules.get(SCREEN)!;
+      const manifest = bundle.manifests.get(SCREEN)!;
+      const sampleAt = instantOnPage(bundle, SCREEN, SAMPLE_PAGE, 2000);
+      const changes = pageChanges(schedule, manifest, CONTENT_AT, warmup + total);
+      const span = changes.at(-1)!.atMs - changes[0]!.atMs;
+      emit({
+        event: 'plan',
+        screen: SCREEN,
+        changes: total,
+        warmup,
+        clock_span_days: round(span / 86_400_000, 2),
+        distinct_pages: new Set(changes.map((c) => c.pageId ?? '(off)')).size,
+      });
+
+      const drive = async (list: readonly Change[]) => {
+        const times: number[] = [];
+        let undrawn = 0;
+        for (let i = 0; i < list.length; i += batch) {
+          const chunk = list.slice(i, i + batch).map((c) => c.atMs);
+          const result = (await session.page.evaluate(`(${CHANGES})(${JSON.stringify(chunk)})`)) as { times: number[]; undrawn: number };
+          times.push(...result.times);
+          undrawn += result.undrawn;
+        }
+        return { times, undrawn };
+      };
+
+      await drive(changes.slice(0, warmup));
+      const before = await sample(session, sampleAt);
+      emit({ event: 'sample', when: 'before', after_changes: warmup, heap_mb: round(before.heapBytes / 1e6, 2), gl_textures: before.glTextures, gl_buffers: before.glBuffers, bitmaps: before.bitmaps, cached_layers: before.cachedLayers });
+
+      const allTimes: number[] = [];
+      let undrawn = 0;
+      const step = Number(values.every);
+      for (let done = 0; done < total; done += step) {
+        const result = await drive(changes.slice(warmup + done, warmup + Math.min(total, done + step)));
+        allTimes.push(...result.times);
+        undrawn += result.undrawn;
+        const mem = (await session.page.evaluate(SAMPLE)) as Sample;
+        emit({
+          event: 'progress',
+          changes: Math.min(total, done + step),
+          heap_mb: round(mem.heapBytes / 1e6, 2),
+          gl_textures: mem.glTextures,
+          gl_buffers: mem.glBuffers,
+          bitmaps: mem.bitmaps,
+          cached_layers: mem.cachedLayers,
+          elapsed_s: round((performance.now() - started) / 1000, 0),
+        });
+      }
+      const after = await sample(session, sampleAt);
+      emit({ event: 'sample', when: 'after', after_changes: warmup + total, heap_mb: round(after.heapBytes / 1e6, 2), gl_textures: after.glTextures, gl_buffers: after.glBuffers, bitmaps: after.bitmaps, cached_layers: after.cachedLayers });
+
+      const faults = (await session.report()).faults;
+      const heapGrowth = after.heapBytes / before.heapBytes - 1;
+      const textureGrowth = after.glTextures / before.glTextures - 1;
+      emit({
+        event: 'summary',
+        bench: 'render-soak',
+        screen: SCREEN,
+        changes: total,
+        heap_mb_before: round(before.heapBytes / 1e6, 2),
+        heap_mb_after: round(after.heapBytes / 1e6, 2),
+        heap_growth_ratio: round(heapGrowth, 4),
+        textures_before: before.glTextures,
+        textures_after: after.glTextures,
+        texture_growth_ratio: round(textureGrowth, 4),
+        texture_count_source: 'WebGL createTexture − deleteTexture, counted in the page (the renderer reports none)',
+        gl_buffers_before: before.glBuffers,
+        gl_buffers_after: after.glBuffers,
+        bitmaps_before: before.bitmaps,
+        bitmaps_after: after.bitmaps,
+        cached_layers_before: before.cachedLayers,
+        cached_layers_after: after.cachedLayers,
+        // render() until the change is drawn, waiting for the page's pictures and layers when they are not preloaded.
+        change_ms_median: round(median(allTimes)),
+        change_ms_p99: round(percentile(allTimes, 99)),
+        undrawn_changes: undrawn,
+        faults: faults.length,
+        page_errors: session.pageErrors().length,
+        wall_s: round((performance.now() - started) / 1000, 0),
+        goals: { heap_growth_ratio: '< 0.05', texture_growth_ratio: '< 0.05' },
+        goals_met: { heap_growth_ratio: heapGrowth < 0.05, texture_growth_ratio: textureGrowth < 0.05 },
+      });
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await browser.close();
+    await bundle.cleanup();
+  }
+}
