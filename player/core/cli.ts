@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadPublicKey } from '../../compiler/trust/station-key.ts';
+import { parseBrightnessCommand } from './brightness-output.ts';
 import { connectWebSocket } from './hub-socket.ts';
 import type { Logger, LogFields } from './logger.ts';
 import { PlayerDatabaseTooNewError } from './player-database.ts';
@@ -13,7 +14,7 @@ import { chooseDisplay, DEFAULT_CHROMIUM, type DisplayKind } from '../shell/disp
 /** A fixed default, so the kiosk browser or shell can be pointed at http://127.0.0.1:8470/. */
 export const DEFAULT_PLAYER_PORT = 8470;
 
-export const PLAYER_HELP = `usage: signage player --hub URL --data DIR --screen ID --station-key FILE [--hub-ca FILE] [--port N] [--renderer DIR] [--display auto|window|headless|none]
+export const PLAYER_HELP = `usage: signage player --hub URL --data DIR --screen ID --station-key FILE [--hub-ca FILE] [--port N] [--renderer DIR] [--display auto|window|headless|none] [--brightness-command CMD]
   --hub URL           the station's hub, e.g. wss://tram.example.vn:8443 (ws:// only on a trusted link)
   --hub-ca FILE       the hub's TLS certificate (PEM) to trust, e.g. the station's self-signed one
   --data DIR          the player's own directory: SQLite cache, device key (made on first start)
@@ -23,7 +24,11 @@ export const PLAYER_HELP = `usage: signage player --hub URL --data DIR --screen 
   --renderer DIR      the built renderer page to serve at http://127.0.0.1:PORT/ (default: built on start)
   --display KIND      window: a Chromium kiosk window at the screen's capture rectangle; headless:
                       render to DATA/screen.png every minute; none: serve only (the Electron shell);
-                      auto (default): a window if there is a display, else headless`;
+                      auto (default): a window if there is a display, else headless
+  --brightness-command CMD
+                      sets the panel's own brightness at each step of the site's brightness
+                      schedule, e.g. "ddcutil setvcp 10 {percent}" (run without a shell); without
+                      it the picture itself is dimmed`;
 
 /** Log lines on stderr: UTC time, level, message, then fields as JSON. */
 export function stderrLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
@@ -46,6 +51,7 @@ export async function playerCommand(args: string[]): Promise<number> {
         port: { type: 'string' },
         renderer: { type: 'string' },
         display: { type: 'string' },
+        'brightness-command': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -96,6 +102,15 @@ export async function playerCommand(args: string[]): Promise<number> {
     }
   }
 
+  if (values['brightness-command'] !== undefined) {
+    try {
+      parseBrightnessCommand(values['brightness-command']);
+    } catch (error) {
+      process.stderr.write(`signage player: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+
   const displayRequest = (values.display ?? 'auto') as DisplayKind | 'auto';
   if (!['auto', 'window', 'headless', 'none'].includes(displayRequest)) {
     process.stderr.write(`signage player: --display must be auto, window, headless or none\n`);
@@ -132,6 +147,7 @@ export async function playerCommand(args: string[]): Promise<number> {
       ...(rendererDir ? { rendererDir } : {}),
       logger,
       onStateChange,
+      ...(values['brightness-command'] !== undefined ? { brightnessCommand: values['brightness-command'] } : {}),
     });
   } catch (error) {
     if (error instanceof PlayerDatabaseTooNewError) process.stderr.write(`signage player: ${error.message}\n`);

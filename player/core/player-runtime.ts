@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { scheduleSchema } from '../../compiler/format/schedule.ts';
 import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
 import type { BackoffPolicy } from './backoff.ts';
+import { BrightnessOutput } from './brightness-output.ts';
 import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
 import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
@@ -73,6 +74,8 @@ export interface StartPlayerOptions {
   /** Blobs requested at once (default 4). */
   readonly blobWindow?: number;
   readonly version?: string;
+  /** A program that sets the panel's own brightness, with {percent} in its arguments (see brightness-output.ts). */
+  readonly brightnessCommand?: string;
   /** Called when the connection, the bundle on screen or lastError changes. */
   readonly onStateChange?: (state: PlayerState) => void;
   /** Every protocol event, for tools and tests that want to follow the sync closely. */
@@ -160,6 +163,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     // Local server and playback first, from the cache: no network needed to show content.
     let server: LocalServer | undefined;
     let client: SyncClient | undefined;
+    let brightness: BrightnessOutput | undefined;
     const driver = new PlaybackDriver({
       plays,
       deviceId: identity.deviceId,
@@ -168,6 +172,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       ...(options.wakeAfter ? { wakeAfter: options.wakeAfter } : {}),
       onChange: (now, before) => {
         if (now.mode !== before.mode || now.brightnessPercent !== before.brightnessPercent) server?.playbackChanged(now);
+        if (now.brightnessPercent !== before.brightnessPercent) brightness?.apply(now.brightnessPercent);
       },
     });
     cleanups.unshift(() => driver.stop());
@@ -207,6 +212,20 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       lastError = message;
       stateChanged();
     };
+
+    if (options.brightnessCommand !== undefined) {
+      brightness = new BrightnessOutput({
+        template: options.brightnessCommand,
+        logger,
+        // A success clears only a brightness failure, never another component's error.
+        onResult: (error) => {
+          if (error !== null) setError(`BRIGHTNESS: ${error}`);
+          else if (lastError?.startsWith('BRIGHTNESS:')) setError(null);
+        },
+      });
+      cleanups.unshift(() => brightness?.idle());
+      brightness.apply(driver.onScreen.brightnessPercent);
+    }
 
     const scheduler = new PlayerScheduler({
       cron: options.cron ?? nodeCronScheduler(logger),
