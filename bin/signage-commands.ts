@@ -13,6 +13,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   snapshot: { summary: 'render one instant of a screen to PNG in headless Chromium', load: async () => (await import('../player/snapshot/cli.ts')).snapshotCommand },
   player: { summary: 'run one player: sync with the hub, cache in SQLite, serve the screen', load: async () => (await import('../player/core/cli.ts')).playerCommand },
   preview: { summary: 'serve the editors\' live preview of every screen', load: async () => (await import('../player/preview/cli.ts')).previewCommand },
+  approver: { summary: 'approver registry: approver add ID --name --role | list | remove', load: async () => (await import('../compiler/approval-cli.ts')).approverCommand },
+  approve: { summary: 'sign a notice\'s approval: approve FILE --as ID --key FILE', load: async () => (await import('../compiler/approval-cli.ts')).approveCommand },
+  withdraw: { summary: 'withdraw a notice from every screen (or --restore it)', load: async () => (await import('../compiler/approval-cli.ts')).withdrawCommand },
   schemas: { summary: 'write JSON Schemas of the notice and site formats', load: async () => (await import('../compiler/cli.ts')).schemasCommand },
 };
 

@@ -6,16 +6,17 @@ import { compile, defaultCacheDir, type CompileReport } from './compile.ts';
 import { noticeFrontMatterSchema } from './format/notice-schema.ts';
 import { siteSchema } from './format/site-schema.ts';
 import { CompileFailure, formatProblem } from './plan/compile-problem.ts';
+import { loadApproverKeys } from './io/approver-registry-file.ts';
 import { generateStationKeyPair, keyId, loadPrivateKey, loadPublicKey } from './trust/station-key.ts';
 import { BundleVerificationError, verifyBundleDirectory } from './trust/verify-bundle.ts';
 
 // Argument parsing for the compiler's commands; the work happens in compile() and friends.
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-function parse(args: string[], options: OptionSpec, help: string) {
+export function parse(args: string[], options: OptionSpec, help: string) {
   try {
     const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
     return parsed.values as Record<string, string | boolean | undefined>;
@@ -24,13 +25,13 @@ function parse(args: string[], options: OptionSpec, help: string) {
   }
 }
 
-function required(values: Record<string, unknown>, name: string, help: string): string {
+export function required(values: Record<string, unknown>, name: string, help: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required\n\n${help}`);
   return value;
 }
 
-async function run(help: string, body: () => Promise<number>): Promise<number> {
+export async function run(help: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
@@ -86,7 +87,9 @@ const COMPILE_HELP = `usage: signage compile --notices DIR --site FILE --out DIR
   --out DIR      where bundles go: DIR/screens/<screen>/, DIR/blobs/<sha256>, DIR/report.json
   --key FILE     the station's private key (signage keygen); without it bundles are unsigned
   --at ISO       compile instant, e.g. 2026-11-22T08:00:00+07:00 (default: now)
-  --cache DIR    cache of prepared images and laid-out notices (default: ${defaultCacheDir()})`;
+  --cache DIR    cache of prepared images and laid-out notices (default: ${defaultCacheDir()})
+  --approvers FILE  the station's approver registry (signage approver add): only notices signed
+                 by a registered approver over their current content are compiled`;
 
 export function parseInstant(value: string | undefined, now: () => number): number {
   if (value === undefined) return now();
@@ -101,7 +104,7 @@ export async function compileCommand(args: string[]): Promise<number> {
   return run(COMPILE_HELP, async () => {
     const values = parse(
       args,
-      { notices: { type: 'string' }, site: { type: 'string' }, out: { type: 'string' }, key: { type: 'string' }, at: { type: 'string' }, cache: { type: 'string' }, quiet: { type: 'boolean' } },
+      { notices: { type: 'string' }, site: { type: 'string' }, out: { type: 'string' }, key: { type: 'string' }, at: { type: 'string' }, cache: { type: 'string' }, quiet: { type: 'boolean' }, approvers: { type: 'string' } },
       COMPILE_HELP,
     );
     if (values.help) return (process.stdout.write(`${COMPILE_HELP}\n`), 0);
@@ -125,6 +128,7 @@ export async function compileCommand(args: string[]): Promise<number> {
       privateKey,
       atMs,
       cacheDir: values.cache as string | undefined,
+      approvers: typeof values.approvers === 'string' ? { file: values.approvers, keys: await loadApproverKeys(values.approvers) } : undefined,
       logger: { progress: (message) => values.quiet || process.stderr.write(`… ${message}\n`) },
     });
     process.stdout.write(summarise(report, resolve(outDir), performance.now() - started));

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { BUNDLE_SCHEMA_VERSION, type BlobEntry, type BundleManifest, type ManifestNotice } from './format/bundle-manifest.ts';
+import { BUNDLE_SCHEMA_VERSION, type BlobEntry, type BundleManifest, type ManifestApproval, type ManifestNotice } from './format/bundle-manifest.ts';
 import { canonicalJson } from './format/canonical-json.ts';
 import { SCHEDULE_SCHEMA_VERSION, type Schedule } from './format/schedule.ts';
 import type { Page, SceneNode } from './format/scene.ts';
@@ -14,6 +14,9 @@ import { qrModules } from './io/qr-modules.ts';
 import { SourceHashCache } from './io/source-hash-cache.ts';
 import { JsonMemoStore } from './io/json-memo-store.ts';
 import { readNotices, type ParsedNoticeText } from './io/read-notices.ts';
+import { checkApprovals, unverifiedApprovalWarning, type ApproverRegistryKeys } from './io/check-approvals.ts';
+import { readWithdrawals } from './io/withdrawals-file.ts';
+import { withdrawnNotices } from './format/withdrawals.ts';
 import { readSite } from './io/read-site.ts';
 import { pruneBlobs, pruneScreens, replaceDirectory, writeBlob, writeFileAtomic } from './io/write-output.ts';
 import { CompileFailure, type CompileProblem } from './plan/compile-problem.ts';
@@ -48,6 +51,12 @@ export interface CompileOptions {
   readonly measurer?: TextMeasurer | undefined;
   /** Reuse an image pipeline (and its in-memory cache) across compiles; it keeps its own directory. */
   readonly imagePipeline?: ImagePipeline | undefined;
+  /**
+   * The station's approver registry (--approvers). With it, only notices whose approval is
+   * signed by a registered approver over their current content are compiled; without it,
+   * approval blocks are taken on trust and the report warns about each.
+   */
+  readonly approvers?: ApproverRegistryKeys | undefined;
 }
 
 export interface ScreenResult {
@@ -89,13 +98,16 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
   logger.progress(`read ${read.notices.length} notice files and site ${site.site} (${site.screens.length} screens)`);
 
-  const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs });
+  const withdrawn = withdrawnNotices(await readWithdrawals(options.noticesDir));
+  const approvals = await checkApprovals(read.notices, options.approvers);
+  const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs, approvals, withdrawn });
   const pipeline = options.imagePipeline ?? new ImagePipeline({ cacheDir: join(cacheDir, 'images'), maxInputPixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS });
   const measurer = options.measurer ?? (await loadFontMeasurer());
   const layoutStats = { laidOut: 0, cached: 0 };
 
   // Picture sizes are needed to lay pages out; a broken picture is an error naming its notice.
   const selected = uniqueNotices(selection.byScreen);
+  for (const notice of selected) if (approvals.get(notice.file)?.status === 'unverified') problems.push(unverifiedApprovalWarning(notice));
   const imageSizes = new Map<string, { width: number; height: number }>();
   for (const notice of selected) {
     for (const [index, image] of notice.images.entries()) {
@@ -140,7 +152,7 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
       validFromMs: notice.validFromMs,
       validToMs: notice.validToMs,
       ...(notice.front.schedule ? { schedule: notice.front.schedule } : {}),
-      approval: notice.front.approval!,
+      approval: manifestApproval(notice, approvals.get(notice.file)?.status === 'verified'),
       sourceHash: notice.sourceHash,
       pageIds: pages.filter((page) => page.noticeId === notice.front.id).map((page) => page.id),
     }));
@@ -234,6 +246,11 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   // (which depend on the cache's state) stay out of the file.
   await writeFileAtomic(join(options.outDir, 'report.json'), `${JSON.stringify({ ...report, images: undefined, layouts: undefined }, null, 2)}\n`);
   return report;
+}
+
+function manifestApproval(notice: LoadedNotice, verified: boolean): ManifestApproval {
+  const { by, role, at, approver } = notice.front.approval!;
+  return { by, role, at, ...(approver ? { approver } : {}), ...(verified ? { verified: true } : {}) };
 }
 
 function uniqueNotices(byScreen: ReadonlyMap<string, readonly LoadedNotice[]>): LoadedNotice[] {

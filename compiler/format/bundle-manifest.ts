@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalSchema, idSchema, NOTICE_PRIORITIES, recurringScheduleSchema } from './notice-schema.ts';
+import { idSchema, instantSchema, NOTICE_PRIORITIES, recurringScheduleSchema } from './notice-schema.ts';
 import { colorSchema, pageSchema, sceneNodeSchema } from './scene.ts';
 
 // The manifest is the whole contract between compiler and renderer/player: everything a
@@ -18,6 +18,22 @@ export const blobEntrySchema = z.strictObject({
 });
 export type BlobEntry = z.infer<typeof blobEntrySchema>;
 
+/**
+ * Who approved a notice, as the play report shows it. `approver` and `verified` were added
+ * after schema version 1 shipped and are optional, so manifests written before them still
+ * read: `approver` is the registry id the approval names, and `verified: true` means the
+ * compiler checked the approver's Ed25519 signature over the notice's current content against
+ * the station's approver registry. Without it the approval was taken on trust (no registry).
+ */
+export const manifestApprovalSchema = z.strictObject({
+  by: z.string().min(1),
+  role: z.string().min(1),
+  at: instantSchema,
+  approver: idSchema.optional(),
+  verified: z.boolean().optional(),
+});
+export type ManifestApproval = z.infer<typeof manifestApprovalSchema>;
+
 export const manifestNoticeSchema = z.strictObject({
   id: idSchema,
   title: z.string(),
@@ -27,7 +43,7 @@ export const manifestNoticeSchema = z.strictObject({
   validFromMs: z.number().int(),
   validToMs: z.number().int(),
   schedule: recurringScheduleSchema.optional(),
-  approval: approvalSchema,
+  approval: manifestApprovalSchema,
   /** sha256 of the notice file as approved, so a play report can name the exact text shown. */
   sourceHash: sha256Schema,
   pageIds: z.array(z.string()),

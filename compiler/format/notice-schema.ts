@@ -32,10 +32,23 @@ export const recurringScheduleSchema = z.strictObject({
   to: hourMinuteSchema.optional(),
 });
 
+/**
+ * `ed25519:<key id>:<base64 signature>`, written by `signage approve`: the approver's Ed25519
+ * signature over the notice's approval content (compiler/trust/approval-signature.ts). The key
+ * id (16 hex digits) lets the compiler tell "signed with another key" from "edited after
+ * approval".
+ */
+export const approvalSignatureSchema = z
+  .string()
+  .regex(/^ed25519:[0-9a-f]{16}:[A-Za-z0-9+/]{86}==$/, 'must be the "ed25519:…" text written by "signage approve"; run signage approve FILE --as ID --key FILE again');
+
 export const approvalSchema = z.strictObject({
   by: z.string().min(1, 'must name the person who approved the notice'),
   role: z.string().min(1, 'must give the approver\'s position, e.g. "Chủ tịch UBND xã"'),
   at: instantSchema,
+  /** The approver's id in the station's approver registry (signage approver add). */
+  approver: idSchema.optional(),
+  signature: approvalSignatureSchema.optional(),
 });
 
 export const noticeFrontMatterSchema = z

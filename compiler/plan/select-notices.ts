@@ -1,4 +1,6 @@
 import type { Site } from '../format/site-schema.ts';
+import type { WithdrawalEntry } from '../format/withdrawals.ts';
+import type { ApprovalCheck } from './approval-check.ts';
 import type { LoadedNotice } from './loaded-notice.ts';
 
 // Which notices go to which screen. Only approved notices that have not ended at the compile
@@ -8,6 +10,8 @@ export interface SkippedNotice {
   readonly id: string;
   readonly file: string;
   readonly reason: string;
+  /** Why, as a stable code, where the reason is one a tool acts on (withdrawn, approval refused). */
+  readonly code?: string;
 }
 
 export interface Selection {
@@ -22,7 +26,15 @@ export function sitePath(site: Site): string[] {
   return [...parents, site.site];
 }
 
-export function selectNotices(options: { notices: readonly LoadedNotice[]; site: Site; atMs: number }): Selection {
+export function selectNotices(options: {
+  notices: readonly LoadedNotice[];
+  site: Site;
+  atMs: number;
+  /** Notice file → the check of its approval; a refused approval keeps the notice off every screen. */
+  approvals?: ReadonlyMap<string, ApprovalCheck> | undefined;
+  /** Notice id → the withdrawal in force (compiler/format/withdrawals.ts). */
+  withdrawn?: ReadonlyMap<string, WithdrawalEntry> | undefined;
+}): Selection {
   const { site, atMs } = options;
   const path = new Set(sitePath(site));
   const screenIds = new Set(site.screens.map((s) => s.id));
@@ -32,6 +44,17 @@ export function selectNotices(options: { notices: readonly LoadedNotice[]; site:
 
   for (const notice of sorted) {
     const { id } = notice.front;
+    const withdrawal = options.withdrawn?.get(id);
+    if (withdrawal) {
+      const reason = withdrawal.reason ? ` (${withdrawal.reason})` : '';
+      skipped.push({ id, file: notice.file, code: 'WITHDRAWN', reason: `withdrawn by ${withdrawal.by} at ${withdrawal.at}${reason}; "signage withdraw ${id} --restore" shows it again` });
+      continue;
+    }
+    const check = options.approvals?.get(notice.file);
+    if (notice.front.approval && check?.status === 'refused') {
+      skipped.push({ id, file: notice.file, code: check.code, reason: `${check.field}: ${check.reason}` });
+      continue;
+    }
     if (!notice.front.approval) {
       skipped.push({ id, file: notice.file, reason: 'not approved: it has no approval record (approval: {by, role, at}); a draft never reaches a screen' });
       continue;
