@@ -5,9 +5,9 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'the embedded demo: compile, hub, players, screens (npm start)', load: async () => (await import('./demo.ts')).demoCommand },
-  hub: { summary: 'run the hub; hub publish | devices | report', load: async () => (await import('../hub/cli.ts')).hubCommand },
+  hub: { summary: 'run the hub; hub publish | devices | report | alerts', load: async () => (await import('../hub/cli.ts')).hubCommand },
   keygen: { summary: 'make the station\'s Ed25519 key pair', load: async () => (await import('../compiler/cli.ts')).keygenCommand },
-  cap: { summary: 'CAP 1.2 emergency alerts: cap ingest FILE --trust FILE --site FILE', load: async () => (await import('../compiler/cap/cli.ts')).capCommand },
+  cap: { summary: 'CAP 1.2 emergency alerts: cap ingest FILE|URL, cap cancel ID, cap watch --feed URL|DIR', load: async () => (await import('../hub/cap-commands.ts')).capCommand },
   compile: { summary: 'build one signed bundle per screen of a site', load: async () => (await import('../compiler/cli.ts')).compileCommand },
   verify: { summary: 'verify a compiled bundle against the station key', load: async () => (await import('../compiler/cli.ts')).verifyCommand },
   snapshot: { summary: 'render one instant of a screen to PNG in headless Chromium', load: async () => (await import('../player/snapshot/cli.ts')).snapshotCommand },

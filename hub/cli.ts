@@ -6,6 +6,8 @@ import type { KeyObject } from 'node:crypto';
 import { keyId, loadPublicKey } from '../compiler/trust/station-key.ts';
 import { HUB_DATABASE_FILE, HubDatabase, HubDatabaseForeignError, HubDatabaseTooNewError, type DeviceRecord } from './hub-database.ts';
 import { HubConfigError, startHub } from './hub-server.ts';
+import { ALERT_DATABASE_FILE, AlertDatabase } from './alert-database.ts';
+import { alertReports, formatAlertReports } from './alert-report.ts';
 import type { LogFields, Logger } from './logger.ts';
 import { loadPlayReport, playReportCsv, playReportJson, vietnamIso } from './play-report.ts';
 import { PublishError, publishBundles } from './publish.ts';
@@ -306,12 +308,44 @@ export async function hubReportCommand(args: string[]): Promise<number> {
   });
 }
 
+// ---- signage hub alerts -------------------------------------------------------------------
+
+const ALERTS_HELP = `usage: signage hub alerts --data DIR [--json]
+  every alert given to the station (signage cap ingest|watch|cancel, emergency notices),
+  newest first: its decision, and per screen which players have acknowledged it (displayed,
+  or for a cancel: back on normal content) and which have not yet, with the times`;
+
+export async function hubAlertsCommand(args: string[]): Promise<number> {
+  return run(async () => {
+    const { values } = parse(args, { data: { type: 'string' }, json: { type: 'boolean' } }, ALERTS_HELP);
+    if (values.help) return (process.stdout.write(`${ALERTS_HELP}\n`), 0);
+    const dataDir = required(values, 'data', ALERTS_HELP);
+    const alertsPath = join(dataDir, ALERT_DATABASE_FILE);
+    if (!existsSync(alertsPath)) {
+      process.stdout.write(`no alerts have been given to this station (no ${alertsPath})\n`);
+      return 0;
+    }
+    const alerts = AlertDatabase.open(alertsPath);
+    const hubPath = join(dataDir, HUB_DATABASE_FILE);
+    const hub = existsSync(hubPath) ? HubDatabase.open(hubPath) : undefined;
+    try {
+      const reports = alertReports(alerts, hub?.devices() ?? []);
+      process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatAlertReports(reports));
+      return 0;
+    } finally {
+      alerts.close();
+      hub?.close();
+    }
+  });
+}
+
 // ---- dispatch -----------------------------------------------------------------------------
 
 const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   publish: hubPublishCommand,
   devices: hubDevicesCommand,
   report: hubReportCommand,
+  alerts: hubAlertsCommand,
 };
 
 /** `signage hub …`: runs the hub, or one of its subcommands (publish, devices, report). */

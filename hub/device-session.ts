@@ -15,6 +15,7 @@ import {
 } from '../compiler/format/wire-messages.ts';
 import { chunkEnd, type BlobFrameCache } from './blob-frames.ts';
 import { checkHello, rawPublicKey, type HelloMessage } from './hello-check.ts';
+import type { EmergencyDispatch } from './emergency-dispatch.ts';
 import type { DeviceRecord, HubDatabase } from './hub-database.ts';
 import type { Logger } from './logger.ts';
 import type { EnrolmentLimiter } from './rate-limiter.ts';
@@ -53,6 +54,8 @@ export interface SessionContext {
   readonly helloTimeoutMs: number;
   /** get-blob requests that may wait behind the one being sent. */
   readonly maxQueuedBlobRequests: number;
+  /** Emergency statements: sent after welcome (before the offer), acknowledgements stored. */
+  readonly emergencies?: Pick<EmergencyDispatch, 'welcomed' | 'acknowledged'>;
 }
 
 type BlobRequest = z.infer<typeof getBlobMessage>;
@@ -121,6 +124,11 @@ export class DeviceSession {
   offer(offer: ScreenOffer): void {
     if (this.shownBundleId === offer.bundleId) return;
     this.sendRaw(offer.frame, false);
+  }
+
+  /** Sends a text frame encoded once for many sockets (emergency statements). */
+  sendFrame(frame: Buffer): void {
+    this.sendRaw(frame, false);
   }
 
   /** Sends `refused` and closes: the player learns why before the socket goes. */
@@ -196,6 +204,8 @@ export class DeviceSession {
         return this.onStatus(message);
       case 'plays':
         return this.onPlays(message);
+      case 'emergency-ack':
+        return this.context.emergencies?.acknowledged(this, message);
       case 'activated':
         this.shownBundleId = message.bundleId;
         this.context.db.recordActivated({ id: this.deviceId, bundleId: message.bundleId, atMs: this.context.clock() });
@@ -243,6 +253,8 @@ export class DeviceSession {
     db.markOnline({ id: device.id, address: this.address, version: hello.version, atMs: clock() });
     logger.info('device connected', { deviceId: device.id, screenId: device.screenId, address: this.address, bundleId: this.shownBundleId });
     this.send({ type: 'welcome', deviceId: device.id, screenId: device.screenId });
+    // Warnings first: an alert must not wait behind a content offer and its blobs.
+    this.context.emergencies?.welcomed(this);
     const offer = offers.get(device.screenId);
     if (offer) this.offer(offer);
   }

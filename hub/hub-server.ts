@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { BLOB_CHUNK_BYTES } from '../compiler/format/wire-messages.ts';
 import { keyId, loadPublicKey } from '../compiler/trust/station-key.ts';
+import { ALERT_DATABASE_FILE, AlertDatabase } from './alert-database.ts';
 import { BlobFrameCache } from './blob-frames.ts';
 import { BlobStore } from './blob-store.ts';
 import { watchCompilerOutput, type CompilerOutputWatch } from './bundle-watch.ts';
 import { CLOSE_GOING_AWAY, DeviceSession, type SessionContext } from './device-session.ts';
+import { EmergencyDispatch } from './emergency-dispatch.ts';
 import { HUB_DATABASE_FILE, HubDatabase, type DeviceRecord, type PlayFilter, type PlayRow } from './hub-database.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { PublishError, publishBundles } from './publish.ts';
@@ -65,6 +67,8 @@ export interface HubOptions {
   readonly externalPollMs?: number;
   /** Memory for blob frames shared between players fetching the same blobs; default 32 MiB. */
   readonly blobCacheBytes?: number;
+  /** How often to look for emergency statements stored by `signage cap …`; default 100 ms. */
+  readonly emergencyPollMs?: number;
 }
 
 /** A device as the hub sees it; `online` means connected to this running hub now. */
@@ -158,6 +162,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const offers = new ScreenOffers(db);
   offers.reload();
   const registry = new SessionRegistry<DeviceSession>();
+  const alerts = AlertDatabase.open(join(options.dataDir, ALERT_DATABASE_FILE), { synchronous: 'NORMAL' });
+  const emergencies = new EmergencyDispatch({ db: alerts, sessionsOf: (screenId) => registry.screen(screenId), clock, logger, pollMs: options.emergencyPollMs ?? 100 });
+  emergencies.start();
   const context: SessionContext = {
     db,
     offers,
@@ -169,6 +176,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     helloTimeoutMs: options.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs,
     maxQueuedBlobRequests: DEFAULTS.maxQueuedBlobRequests,
+    emergencies,
   };
 
   // Plain HTTP requests get a short answer; everything else is the WebSocket upgrade.
@@ -186,6 +194,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   try {
     port = await listen(server, { port: options.port, host });
   } catch (error) {
+    emergencies.close();
+    alerts.close();
     db.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new HubConfigError('HUB_BAD_OPTION', `port ${options.port} on ${host} is already in use (another hub?); choose another --port`);
     throw error;
@@ -289,6 +299,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       closing ??= (async () => {
         clearInterval(externalPoll);
         clearInterval(heartbeat);
+        emergencies.close();
         watch?.close();
         await publishing;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve())); // no new sockets
@@ -300,6 +311,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         clearTimeout(grace);
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         await stopped;
+        emergencies.flushAcks();
+        alerts.close();
         db.markAllOffline();
         db.close();
         logger.info('hub stopped', { url });

@@ -12,6 +12,8 @@ import { sha256Schema } from './bundle-manifest.ts';
 // refused; hub → offer (current bundle for the player's screen) whenever it changes; player →
 // get-blob for what it lacks (resumable by offset); player → activated; player → status every
 // 30 s and plays in batches; hub → plays-ack.
+// Emergencies: hub → emergency (a signed statement about one alert, sent ahead of everything
+// else, after welcome and whenever one is issued); player → emergency-ack (what it did with it).
 
 export const WIRE_PROTOCOL_VERSION = 1;
 /** Largest blob chunk the hub sends in one binary frame. */
@@ -65,7 +67,14 @@ export const playsAckMessage = z.strictObject({
   ids: z.array(z.string()),
 });
 
-export const hubMessage = z.discriminatedUnion('type', [challengeMessage, welcomeMessage, refusedMessage, offerMessage, blobErrorMessage, playsAckMessage]);
+/** A signed emergency statement (compiler/cap/emergency-statement.ts): its canonical JSON bytes and signature. */
+export const emergencyMessage = z.strictObject({
+  type: z.literal('emergency'),
+  statement: base64,
+  signature: base64,
+});
+
+export const hubMessage = z.discriminatedUnion('type', [challengeMessage, welcomeMessage, refusedMessage, offerMessage, blobErrorMessage, playsAckMessage, emergencyMessage]);
 export type HubMessage = z.infer<typeof hubMessage>;
 
 export const blobChunkHeader = z.strictObject({
@@ -136,7 +145,21 @@ export const playsMessage = z.strictObject({
   records: z.array(playRecordSchema).max(500),
 });
 
-export const playerMessage = z.discriminatedUnion('type', [helloMessage, getBlobMessage, activatedMessage, statusMessage, playsMessage]);
+export const EMERGENCY_ACK_STATES = ['displayed', 'pending', 'accepted', 'ended', 'applied', 'refused'] as const;
+
+/** What a player did with an emergency statement; sent on every change and again after each welcome. */
+export const emergencyAckMessage = z.strictObject({
+  type: z.literal('emergency-ack'),
+  /** sha256 of the statement bytes. */
+  statementId: sha256Schema,
+  state: z.enum(EMERGENCY_ACK_STATES),
+  /** Player clock when it reached this state (for displayed: when it went on screen). */
+  atMs: z.number().int(),
+  /** Why it was refused (signature, replay, wrong screen). */
+  reason: z.string().max(1000).optional(),
+});
+
+export const playerMessage = z.discriminatedUnion('type', [helloMessage, getBlobMessage, activatedMessage, statusMessage, playsMessage, emergencyAckMessage]);
 export type PlayerMessage = z.infer<typeof playerMessage>;
 
 /** Exactly what the player signs in its hello, so both sides build the same bytes. */

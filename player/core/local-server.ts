@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { BundleStore } from './bundle-store.ts';
 import type { Logger } from './logger.ts';
+import type { EmergencyOnScreen } from './emergency-controller.ts';
 import type { OnScreen } from './playback.ts';
 
 // The renderer's only source of content: the active bundle and its blobs, served on the
@@ -10,8 +11,12 @@ import type { OnScreen } from './playback.ts';
 // whole network are part of why boards get defaced). Routes:
 //   GET /api/current       { bundleId, manifest, schedule, blobsUrl } of the active bundle
 //   GET /blobs/<sha256>    a blob of the active or previous bundle, nothing else
+//   GET /api/emergency     { revision, takeover, banner }: the emergency on screen now, if any
+//                          (takeover: manifest and schedule to play instead of the content;
+//                          banner: scene nodes to draw over it); see emergency-controller.ts
 //   GET /events            Server-Sent Events: `bundle` when the active bundle changes,
-//                          `playback` when the mode or brightness changes
+//                          `playback` when the mode or brightness changes, `emergency` when
+//                          an emergency goes on or off screen
 //   GET /…                 the renderer page's static files, when a directory is given
 // The event is written in the same tick as the activation commit, so the renderer learns of
 // a new bundle within a frame.
@@ -35,6 +40,8 @@ export interface LocalServerOptions {
   readonly onScreen?: () => OnScreen;
   /** Keep-alive comments on idle event streams. */
   readonly heartbeatMs?: number;
+  /** The emergency on screen now. */
+  readonly emergency?: () => EmergencyOnScreen;
 }
 
 export interface LocalServer {
@@ -44,6 +51,8 @@ export interface LocalServer {
   bundleChanged(change: { bundleId: string | null; previousBundleId: string | null }): void;
   /** Tells every subscriber that the mode or brightness changed. */
   playbackChanged(onScreen: OnScreen): void;
+  /** Tells every subscriber that an emergency went on or off screen. */
+  emergencyChanged(onScreen: EmergencyOnScreen): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,20 @@ const BLOB_PATH = /^\/blobs\/([0-9a-f]{64})$/;
 
 function playbackEvent(onScreen: OnScreen): string {
   return `event: playback\ndata: ${JSON.stringify({ bundleId: onScreen.bundleId, mode: onScreen.mode, brightnessPercent: onScreen.brightnessPercent })}\n\n`;
+}
+
+function emergencyEvent(onScreen: EmergencyOnScreen): string {
+  return `event: emergency\ndata: ${JSON.stringify({ revision: onScreen.revision })}\n\n`;
+}
+
+/** The body of /api/emergency: only what the renderer draws. */
+export function emergencyBody(onScreen: EmergencyOnScreen): string {
+  const { takeover, banner } = onScreen;
+  return JSON.stringify({
+    revision: onScreen.revision,
+    takeover: takeover ? { bundleId: takeover.bundleId, manifest: takeover.manifest, schedule: takeover.schedule } : null,
+    banner: banner?.statement.manifest ? { id: banner.id, nodes: banner.statement.manifest.chrome.over } : null,
+  });
 }
 
 function bundleEvent(change: { bundleId: string | null; previousBundleId: string | null }): string {
@@ -124,6 +147,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const active = store.active();
     response.write(`retry: 1000\n\n${bundleEvent({ bundleId: active?.id ?? null, previousBundleId: store.previous()?.id ?? null })}`);
     if (options.onScreen) response.write(playbackEvent(options.onScreen()));
+    if (options.emergency) response.write(emergencyEvent(options.emergency()));
     subscribers.add(response);
     response.on('close', () => subscribers.delete(response));
   };
@@ -152,6 +176,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         const path = new URL(request.url ?? '/', `http://127.0.0.1:${port}`).pathname;
         if (path === '/api/current') return current(response, head);
         if (path === '/events') return events(response);
+        if (path === '/api/emergency') {
+          const body = emergencyBody(options.emergency?.() ?? { revision: 'none' });
+          return send(response, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, body, head);
+        }
         const match = BLOB_PATH.exec(path);
         if (match) return blob(response, match[1]!, head);
         if (path.startsWith('/blobs/')) return sendError(response, 404, 'a blob is named by its sha256 in lower-case hex');
@@ -189,6 +217,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     port,
     bundleChanged: (change) => broadcast(bundleEvent(change)),
     playbackChanged: (onScreen) => broadcast(playbackEvent(onScreen)),
+    emergencyChanged: (onScreen) => broadcast(emergencyEvent(onScreen)),
     close: async () => {
       clearInterval(heartbeat);
       for (const subscriber of subscribers) subscriber.end();

@@ -100,6 +100,22 @@ export const PLAYER_MIGRATIONS: readonly Migration[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: emergency statements (see emergency-store.ts): kept as their exact signed bytes and
+  // verified again at start, so a warning survives a restart or a power cut until it expires
+  // or is cancelled. ack_state is what the hub was last told.
+  `
+  CREATE TABLE emergency_statements (
+    id TEXT PRIMARY KEY,
+    alert_key TEXT NOT NULL,
+    statement BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    signed_at_ms INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    ack_state TEXT,
+    ack_at_ms INTEGER
+  ) STRICT;
+  CREATE INDEX emergency_statements_by_key ON emergency_statements (alert_key, signed_at_ms);
+  `,
 ];
 
 export class PlayerDatabaseTooNewError extends Error {

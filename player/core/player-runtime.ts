@@ -7,6 +7,8 @@ import type { BackoffPolicy } from './backoff.ts';
 import { BrightnessOutput } from './brightness-output.ts';
 import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
+import { EmergencyController } from './emergency-controller.ts';
+import { EmergencyStore } from './emergency-store.ts';
 import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
 import { startLocalServer, type LocalServer } from './local-server.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -44,6 +46,8 @@ export interface PlayerState {
   readonly lastError: string | null;
   /** Proof-of-play records not yet acknowledged by the hub. */
   readonly pendingPlays: number;
+  /** The emergency on screen: "none", or the statement ids shown (see emergency-controller.ts). */
+  readonly emergencyRevision: string;
 }
 
 export interface StartPlayerOptions {
@@ -156,6 +160,8 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     const store = new BundleStore(db);
     const plays = new PlayLog(db);
     const kv = new KeyValueStore(db);
+    const emergencies = new EmergencyStore(db, { screenId: options.screenId, stationPublicKey: options.stationPublicKey });
+    for (const problem of emergencies.load()) logger.error('dropped a stored emergency statement that no longer verifies', { problem });
     let lastError = recoverActiveBundle({ store, screenId: options.screenId, stationPublicKey: options.stationPublicKey, clock, logger });
     activateCompletePending({ store, screenId: options.screenId, clock, logger });
     logger.info('player starting', { deviceId: identity.deviceId, screenId: options.screenId, activeBundleId: store.pointers().activeId });
@@ -164,6 +170,14 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     let server: LocalServer | undefined;
     let client: SyncClient | undefined;
     let brightness: BrightnessOutput | undefined;
+    // Set just below; the driver's first decision waits for the emergency controller's.
+    let emergency: EmergencyController | undefined;
+    let stateReady = false;
+    /** What playback plays: the takeover while one is up (proof of play names it), else the content. */
+    const playing = (): PlayableBundle | undefined => {
+      const takeover = emergency?.onScreen.takeover;
+      return takeover ? { bundleId: takeover.bundleId, schedule: takeover.schedule } : playable(store.active());
+    };
     const driver = new PlaybackDriver({
       plays,
       deviceId: identity.deviceId,
@@ -176,7 +190,24 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       },
     });
     cleanups.unshift(() => driver.stop());
-    driver.show(playable(store.active()));
+    emergency = new EmergencyController({
+      store: emergencies,
+      clock,
+      logger,
+      ...(options.wakeAfter ? { wakeAfter: options.wakeAfter } : {}),
+      sendAck: (ack) => client?.sendEmergencyAck(ack) ?? false,
+      onChange: (onScreen) => {
+        // The renderer first, in the same tick as the commit: it draws the change on its next frame.
+        server?.emergencyChanged(onScreen);
+        driver.show(playing());
+        logger.info('emergency on screen changed', { revision: onScreen.revision });
+        if (stateReady) stateChanged();
+      },
+    });
+    const emergencyController = emergency;
+    cleanups.unshift(() => emergencyController.stop());
+    emergency.refresh();
+    driver.show(playing());
 
     server = await startLocalServer({
       store,
@@ -184,6 +215,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       port: options.localPort ?? 0,
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
       onScreen: () => driver.onScreen,
+      emergency: () => emergencyController.onScreen,
     });
     cleanups.unshift(() => server?.close());
 
@@ -205,9 +237,11 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
         offlineSinceMs: client?.offlineSinceMs ?? null,
         lastError,
         pendingPlays: plays.pendingCount(),
+        emergencyRevision: emergencyController.onScreen.revision,
       };
     };
     const stateChanged = () => options.onStateChange?.(snapshot());
+    stateReady = true;
     const setError = (message: string | null) => {
       lastError = message;
       stateChanged();
@@ -233,8 +267,9 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       onWake: () => driver.tick(),
       onMaintenance: () => {
         const pruned = store.prune();
+        const emergencyStatements = emergencies.prune(clock());
         store.compact();
-        logger.info('daily maintenance done', { ...pruned });
+        logger.info('daily maintenance done', { ...pruned, emergencyStatements });
       },
     });
     cleanups.unshift(() => scheduler.stop());
@@ -290,12 +325,20 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
           // First, in the same tick as the commit: the renderer hears of it before its next frame.
           server?.bundleChanged({ bundleId: event.result.activeId, previousBundleId: event.result.previousId });
           const active = playable(store.active());
-          driver.show(active);
+          // Under a takeover the new content waits behind it; the driver plays it once the alert ends.
+          driver.show(playing());
           scheduler.setSchedule(active?.schedule);
           const pruned = store.prune();
           logger.info('activated a new bundle', { bundleId: event.result.activeId, previousBundleId: event.result.previousId, ...pruned });
           return setError(null);
         }
+        case 'online':
+          // The hub keeps the first time it heard of each state; sending all again costs little.
+          emergencyController.resendAcks();
+          return;
+        case 'emergency':
+          emergencyController.receive(event);
+          return;
         default:
           return;
       }

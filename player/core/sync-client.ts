@@ -61,6 +61,11 @@ export class SyncClient {
     this.connect();
   }
 
+  /** Sends an emergency acknowledgement if welcomed; false otherwise (sent again after the next welcome). */
+  sendEmergencyAck(ack: Parameters<SyncSession['sendEmergencyAck']>[0]): boolean {
+    return this.session?.sendEmergencyAck(ack) ?? false;
+  }
+
   /** Uploads proof of play now if connected (otherwise it waits for the next connection). */
   uploadPlays(): void {
     this.session?.uploadPlays();

@@ -39,7 +39,9 @@ export type SyncEvent =
   | { readonly type: 'protocol-error'; readonly message: string }
   /** Something failed on this side (disk full, database error); the connection is dropped. */
   | { readonly type: 'sync-error'; readonly message: string }
-  | { readonly type: 'plays-acked'; readonly count: number };
+  | { readonly type: 'plays-acked'; readonly count: number }
+  /** A signed emergency statement (still to be verified, by the runtime's EmergencyController). */
+  | { readonly type: 'emergency'; readonly statement: string; readonly signature: string };
 
 export interface SyncSessionOptions {
   readonly socket: SyncSocket;
@@ -219,6 +221,10 @@ export class SyncSession {
         return;
       case 'plays-ack':
         return this.handlePlaysAck(message.ids);
+      case 'emergency':
+        if (this.phase !== 'ready') return this.protocolError('the hub sent an emergency statement before welcoming this player');
+        this.options.onEvent({ type: 'emergency', statement: message.statement, signature: message.signature });
+        return;
     }
   }
 
@@ -393,6 +399,13 @@ export class SyncSession {
     if (records.length === 0) return;
     this.playsInFlight = { ids: new Set(records.map((record) => record.id)), sentMs: this.options.clock() };
     this.send({ type: 'plays', records });
+  }
+
+  /** Sends an emergency acknowledgement; false when not welcomed (it goes again after the next welcome). */
+  sendEmergencyAck(ack: Extract<PlayerMessage, { type: 'emergency-ack' }>): boolean {
+    if (this.phase !== 'ready') return false;
+    this.send(ack);
+    return true;
   }
 
   /** Lets the session upload right away (e.g. before a planned shutdown). */
