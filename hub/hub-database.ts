@@ -455,6 +455,23 @@ export class HubDatabase {
     return titles;
   }
 
+  /**
+   * Notice id → its title and approval as the newest of these bundles records them (the play
+   * report's approver columns). Manifests from before approvals were verified have no
+   * `approver` or `verified`.
+   */
+  noticeApprovals(bundleIds: Iterable<string>): Map<string, { by: string; role: string; at: string; approver?: string; verified?: boolean }> {
+    const bundles = [...new Set(bundleIds)].map((id) => this.statements.bundleById.get(id)).filter((row) => row !== undefined);
+    bundles.sort((a, b) => a.seq - b.seq);
+    const approvals = new Map<string, { by: string; role: string; at: string; approver?: string; verified?: boolean }>();
+    for (const bundle of bundles) {
+      // Schema-checked when it was published.
+      const manifest = JSON.parse(bundle.manifest.toString('utf8')) as { notices: { id: string; approval: { by: string; role: string; at: string; approver?: string; verified?: boolean } }[] };
+      for (const notice of manifest.notices) approvals.set(notice.id, notice.approval);
+    }
+    return approvals;
+  }
+
   // ---- proof of play ------------------------------------------------------------------------
 
   /**

@@ -1,3 +1,4 @@
+import type { ManifestApproval } from '../compiler/format/bundle-manifest.ts';
 import { VIETNAM_OFFSET_MS } from '../compiler/format/vietnam-time.ts';
 import type { HubDatabase, PlayRow } from './hub-database.ts';
 
@@ -13,6 +14,8 @@ export interface PlayReportRow {
   /** null for pages that belong to no notice (the idle page). */
   readonly noticeId: string | null;
   readonly noticeTitle: string | null;
+  /** Who approved the notice, as the newest published manifest records it (null for the idle page). */
+  readonly approval: ManifestApproval | null;
   readonly plays: number;
   readonly devices: number;
   readonly totalSeconds: number;
@@ -32,6 +35,8 @@ export function buildPlayReport(options: {
   toMs: number;
   /** Notice id → title, from the published manifests. */
   noticeTitles: ReadonlyMap<string, string>;
+  /** Notice id → its approval, from the published manifests. */
+  noticeApprovals?: ReadonlyMap<string, ManifestApproval> | undefined;
 }): PlayReport {
   const groups = new Map<string, { screenId: string; noticeId: string | null; plays: number; devices: Set<string>; ms: number; first: number; last: number }>();
   for (const play of options.plays) {
@@ -53,6 +58,7 @@ export function buildPlayReport(options: {
       screenId: group.screenId,
       noticeId: group.noticeId,
       noticeTitle: group.noticeId === null ? null : (options.noticeTitles.get(group.noticeId) ?? null),
+      approval: group.noticeId === null ? null : (options.noticeApprovals?.get(group.noticeId) ?? null),
       plays: group.plays,
       devices: group.devices.size,
       totalSeconds: Math.round(group.ms / 100) / 10,
@@ -66,8 +72,10 @@ export function buildPlayReport(options: {
 /** The report over what the hub database holds: the one impure entry point. */
 export function loadPlayReport(options: { db: HubDatabase; fromMs: number; toMs: number }): PlayReport {
   const plays = options.db.plays({ fromMs: options.fromMs, toMs: options.toMs });
-  const noticeTitles = options.db.noticeTitles(plays.map((play) => play.bundleId));
-  return buildPlayReport({ plays, fromMs: options.fromMs, toMs: options.toMs, noticeTitles });
+  const bundleIds = plays.map((play) => play.bundleId);
+  const noticeTitles = options.db.noticeTitles(bundleIds);
+  const noticeApprovals = options.db.noticeApprovals(bundleIds);
+  return buildPlayReport({ plays, fromMs: options.fromMs, toMs: options.toMs, noticeTitles, noticeApprovals });
 }
 
 function compare(a: string, b: string): number {
@@ -94,7 +102,12 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const PLAY_REPORT_COLUMNS = ['screen', 'notice', 'title', 'plays', 'devices', 'total_seconds', 'first_start', 'last_end'] as const;
+export const PLAY_REPORT_COLUMNS = ['screen', 'notice', 'title', 'plays', 'devices', 'total_seconds', 'first_start', 'last_end', 'approved_by', 'approver_role', 'approved_at', 'approver_id', 'approval_verified'] as const;
+
+/** "yes" when the compiler verified the approver's signature, "no" when the approval was taken on trust, empty for the idle page. */
+function verifiedText(approval: ManifestApproval | null): string | null {
+  return approval === null ? null : approval.verified === true ? 'yes' : 'no';
+}
 
 /**
  * The report as CSV: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the
@@ -104,7 +117,21 @@ export function playReportCsv(report: PlayReport): string {
   const lines = [PLAY_REPORT_COLUMNS.join(',')];
   for (const row of report.rows) {
     lines.push(
-      [row.screenId, row.noticeId, row.noticeTitle, row.plays, row.devices, row.totalSeconds, vietnamIso(row.firstStartMs), vietnamIso(row.lastEndMs)]
+      [
+        row.screenId,
+        row.noticeId,
+        row.noticeTitle,
+        row.plays,
+        row.devices,
+        row.totalSeconds,
+        vietnamIso(row.firstStartMs),
+        vietnamIso(row.lastEndMs),
+        row.approval?.by ?? null,
+        row.approval?.role ?? null,
+        row.approval?.at ?? null,
+        row.approval?.approver ?? null,
+        verifiedText(row.approval),
+      ]
         .map(csvField)
         .join(','),
     );
@@ -118,7 +145,12 @@ export function playReportJson(report: PlayReport): string {
     {
       from: vietnamIso(report.fromMs),
       to: vietnamIso(report.toMs),
-      rows: report.rows.map((row) => ({ ...row, firstStart: vietnamIso(row.firstStartMs), lastEnd: vietnamIso(row.lastEndMs) })),
+      rows: report.rows.map((row) => ({
+        ...row,
+        approval: row.approval === null ? null : { ...row.approval, verified: row.approval.verified === true },
+        firstStart: vietnamIso(row.firstStartMs),
+        lastEnd: vietnamIso(row.lastEndMs),
+      })),
     },
     null,
     2,

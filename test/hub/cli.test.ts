@@ -123,7 +123,7 @@ test('report writes a CSV file; devices names an unknown id and an unknown data 
   const out = join(root, 'report.csv');
   const report = await run('report', '--data', data, '--from', '2026-11-01T00:00:00+07:00', '--to', '2026-12-01T00:00:00+07:00', '--out', out);
   assert.equal(report.code, 0, report.stderr);
-  assert.equal(await readFile(out, 'utf8'), '\uFEFFscreen,notice,title,plays,devices,total_seconds,first_start,last_end\r\n');
+  assert.equal(await readFile(out, 'utf8'), '\uFEFFscreen,notice,title,plays,devices,total_seconds,first_start,last_end,approved_by,approver_role,approved_at,approver_id,approval_verified\r\n');
 
   const badInstant = await run('report', '--data', data, '--from', '2026-11-01', '--to', '2026-12-01T00:00:00+07:00');
   assert.equal(badInstant.code, 2);

@@ -144,11 +144,11 @@ test('the CSV report of real plays: BOM, CRLF, titles from the published manifes
   const db = HubDatabase.open(join(dataDir, HUB_DATABASE_FILE));
   try {
     const csv = playReportCsv(loadPlayReport({ db, fromMs: at('2026-11-21T00:00:00+07:00'), toMs: at('2026-11-22T00:00:00+07:00') }));
-    assert.ok(csv.startsWith('\uFEFFscreen,notice,title,plays,devices,total_seconds,first_start,last_end\r\n'));
+    assert.ok(csv.startsWith('\uFEFFscreen,notice,title,plays,devices,total_seconds,first_start,last_end,approved_by,approver_role,approved_at,approver_id,approval_verified\r\n'));
     assert.deepEqual(csv.slice(1).split('\r\n'), [
-      'screen,notice,title,plays,devices,total_seconds,first_start,last_end',
-      'ubnd-sanh,canh-bao-mua-lon,"CẢNH BÁO MƯA LỚN, LŨ QUÉT VÀ SẠT LỞ ĐẤT",2,1,30,2026-11-21T08:00:00+07:00,2026-11-21T08:10:15+07:00',
-      'ubnd-sanh,tiep-cong-dan,Lịch tiếp công dân định kỳ,1,1,12,2026-11-21T08:05:00+07:00,2026-11-21T08:05:12+07:00',
+      'screen,notice,title,plays,devices,total_seconds,first_start,last_end,approved_by,approver_role,approved_at,approver_id,approval_verified',
+      'ubnd-sanh,canh-bao-mua-lon,"CẢNH BÁO MƯA LỚN, LŨ QUÉT VÀ SẠT LỞ ĐẤT",2,1,30,2026-11-21T08:00:00+07:00,2026-11-21T08:10:15+07:00,Ksor Thuận,Chủ tịch UBND xã,2026-11-22T04:40:00+07:00,,no',
+      'ubnd-sanh,tiep-cong-dan,Lịch tiếp công dân định kỳ,1,1,12,2026-11-21T08:05:00+07:00,2026-11-21T08:05:12+07:00,Rơ Châm Hlin,Phó Chủ tịch UBND xã,2026-10-30T14:00:00+07:00,,no',
       '',
     ]);
     // UTF-8 bytes: the BOM, then Vietnamese as multi-byte sequences, not a legacy code page.
