@@ -18,6 +18,7 @@ import {
   type RawImage,
 } from './image-compare.ts';
 import { goldenName, SCENES, tickerShift, type PickedInstant, type Scene } from './scenes.ts';
+import { compileTakeoverBundle, type TakeoverBundle } from './takeover-bundle.ts';
 
 // Golden screenshots (issue 3, items 9–10): each sample screen drawn by the real renderer in
 // headless Chromium (WebGL on SwiftShader) at instants picked from its compiled schedule, held
@@ -25,17 +26,28 @@ import { goldenName, SCENES, tickerShift, type PickedInstant, type Scene } from 
 // instant drawn again, after everything else, must give exactly the same pixels.
 //
 //   UPDATE_GOLDENS=1 node --import tsx --test test/visual/goldens.test.ts   rewrites them
+//   UPDATE_GOLDENS=1 GOLDENS_ONLY=takeover-cap …                            only those whose name contains it
 //
-// then look at every changed PNG before committing it. A failed comparison writes
+// then look at every changed PNG before committing it. The takeover scenes (issue 5) draw a
+// second bundle, compiled from test/visual/takeover-notices/ (one emergency per risk level),
+// in pages of the same browser. A failed comparison writes
 // test/output/<name>.{expected,actual,diff}.png (red: beyond the tolerance; yellow: within it).
 
 const GOLDENS_DIR = join(PROJECT_ROOT, 'test', 'goldens');
 const OUTPUT_DIR = join(PROJECT_ROOT, 'test', 'output');
 const UPDATE = process.env.UPDATE_GOLDENS === '1';
+/** With UPDATE_GOLDENS: rewrite only the goldens whose name contains this; compare the rest. */
+const ONLY = process.env.GOLDENS_ONLY ?? '';
+const rewrites = (name: string) => UPDATE && name.includes(ONLY);
 
+type BundleName = NonNullable<Scene['bundle']>;
 let bundle: SampleBundle;
+let takeoverBundle: TakeoverBundle;
 let browser: Browser;
+/** By bundle and screen: `samples:ubnd-sanh`. */
 const sessions = new Map<string, RendererSession>();
+const sessionKey = (bundleName: BundleName, screenId: string) => `${bundleName}:${screenId}`;
+const bundleOf = (scene: Scene): BundleName => scene.bundle ?? 'samples';
 
 interface Drawn {
   readonly picked: PickedInstant;
@@ -47,8 +59,11 @@ interface Drawn {
 const drawn = new Map<string, Drawn>();
 
 before(async () => {
-  [bundle, browser] = await Promise.all([compileSampleBundle(), launchBrowser()]);
-  for (const screenId of SAMPLE_SCREENS) sessions.set(screenId, await openRendererSession({ bundleDir: bundle.outDir, screenId, browser }));
+  [bundle, takeoverBundle, browser] = await Promise.all([compileSampleBundle(), compileTakeoverBundle(), launchBrowser()]);
+  for (const screenId of SAMPLE_SCREENS) {
+    sessions.set(sessionKey('samples', screenId), await openRendererSession({ bundleDir: bundle.outDir, screenId, browser }));
+    sessions.set(sessionKey('takeover', screenId), await openRendererSession({ bundleDir: takeoverBundle.outDir, screenId, browser }));
+  }
   if (UPDATE) await mkdir(GOLDENS_DIR, { recursive: true });
 });
 
@@ -56,14 +71,16 @@ after(async () => {
   for (const session of sessions.values()) await session.close();
   await browser?.close();
   await bundle?.cleanup();
+  await takeoverBundle?.cleanup();
 });
 
-function scenesOf(screenId: string): Scene[] {
-  return SCENES.filter((s) => s.screenId === screenId);
+function scenesOf(bundleName: BundleName, screenId: string): Scene[] {
+  return SCENES.filter((s) => s.screenId === screenId && bundleOf(s) === bundleName);
 }
 
 function pick(scene: Scene): PickedInstant {
-  return scene.pick({ schedule: bundle.schedules.get(scene.screenId)!, manifest: bundle.manifests.get(scene.screenId)! });
+  const source = bundleOf(scene) === 'takeover' ? takeoverBundle : bundle;
+  return scene.pick({ schedule: source.schedules.get(scene.screenId)!, manifest: source.manifests.get(scene.screenId)! });
 }
 
 const at = (ms: number) => new Date(ms).toISOString();
@@ -113,12 +130,19 @@ async function readGolden(name: string): Promise<RawImage> {
   return decodePng(png);
 }
 
-for (const screenId of SAMPLE_SCREENS) {
-  test(`${screenId}: each chosen instant matches its golden`, async (t) => {
-    const session = sessions.get(screenId)!;
+const GROUPS: readonly { bundleName: BundleName; title: string }[] = [
+  { bundleName: 'samples', title: 'each chosen instant' },
+  { bundleName: 'takeover', title: 'the takeover at each risk level' },
+];
+
+for (const { bundleName, title } of GROUPS) for (const screenId of SAMPLE_SCREENS) {
+  test(`${screenId}: ${title} matches its golden`, async (t) => {
+    const session = sessions.get(sessionKey(bundleName, screenId))!;
     // Goldens drawn by pixi's canvas fallback would be meaningless (and would not match).
     assert.equal(session.rendererName, 'webgl', 'pixi fell back from WebGL');
-    for (const scene of scenesOf(screenId)) {
+    const scenes = scenesOf(bundleName, screenId);
+    assert.ok(scenes.length > 0, `${screenId} has ${bundleName} scenes`);
+    for (const scene of scenes) {
       const name = goldenName(scene);
       await t.test(name, async () => {
         const result = await drawScene(session, scene);
@@ -126,7 +150,7 @@ for (const screenId of SAMPLE_SCREENS) {
         drawn.set(name, result);
         assertFrame(name, result.frame, result.picked);
         const actual = cropOf(result.full, result.picked);
-        if (UPDATE) {
+        if (rewrites(name)) {
           await writeFile(join(GOLDENS_DIR, `${name}.png`), await encodePng(actual));
           return;
         }
@@ -146,9 +170,9 @@ for (const screenId of SAMPLE_SCREENS) {
     assert.deepEqual(session.pageErrors(), [], `${screenId}: page errors`);
   });
 
-  test(`${screenId}: each instant drawn again, after the others, is pixel-identical`, async () => {
-    const session = sessions.get(screenId)!;
-    const scenes = scenesOf(screenId);
+  test(`${screenId}: ${title}, drawn again after the others, is pixel-identical`, async () => {
+    const session = sessions.get(sessionKey(bundleName, screenId))!;
+    const scenes = scenesOf(bundleName, screenId);
     const problems: string[] = [];
     // Reverse order: every instant is now drawn after a different one than the first time.
     for (const scene of [...scenes].reverse()) {
@@ -207,7 +231,8 @@ test('test/goldens holds exactly one golden per scene: a deleted golden fails, a
   for (const screenId of SAMPLE_SCREENS) assert.ok(SCENES.some((s) => s.screenId === screenId), `${screenId} has goldens`);
   const present = (await readdir(GOLDENS_DIR).catch(() => [] as string[])).filter((f) => f.endsWith('.png'));
   const strays = present.filter((f) => !expected.has(f));
-  if (UPDATE) for (const stray of strays) await rm(join(GOLDENS_DIR, stray));
+  // A partial update (GOLDENS_ONLY) leaves other files alone.
+  if (UPDATE && ONLY === '') for (const stray of strays) await rm(join(GOLDENS_DIR, stray));
   const missing = [...expected].filter((f) => !present.includes(f));
   assert.deepEqual(missing, [], 'goldens missing from test/goldens (UPDATE_GOLDENS=1 writes them; look at them before committing)');
   if (!UPDATE) assert.deepEqual(strays, [], 'PNGs in test/goldens that no scene draws (delete them, or rerun with UPDATE_GOLDENS=1)');

@@ -82,6 +82,8 @@ export interface SceneContext {
 
 export interface Scene {
   readonly screenId: string;
+  /** Which compiled bundle the scene draws: the shared samples (default) or the takeover notices. */
+  readonly bundle?: 'samples' | 'takeover';
   /** Second half of the golden's name: `<screen>--<what>.png`. */
   readonly what: string;
   readonly pick: (context: SceneContext) => PickedInstant;
@@ -193,6 +195,46 @@ const LCD_SCENES = (screenId: string): Scene[] => [
   { screenId, what: 'emergency', pick: still('emergency', EMERGENCY_AT, first) },
 ];
 
+/** The risk levels of QĐ 18/2021 (cấp 1–5), one takeover golden each per screen. */
+export const RISK_LEVELS = [1, 2, 3, 4, 5] as const;
+const TAKEOVER_FIRST_HOUR = Date.parse('2026-12-01T09:00:00+07:00');
+
+/**
+ * The notice of test/visual/takeover-notices/ at a risk level, and its hour: level N is valid
+ * from 09:00 + (N − 1) h for one hour (the notices' own `valid` fields say the same).
+ */
+export function takeoverNotice(level: number): { readonly id: string; readonly fromMs: number; readonly toMs: number } {
+  const fromMs = TAKEOVER_FIRST_HOUR + (level - 1) * 3_600_000;
+  return { id: `canh-bao-cap-${level}`, fromMs, toMs: fromMs + 3_600_000 };
+}
+
+/** The takeover of the level-`level` notice, standing still `offsetMs` after its transition. */
+function takeover(level: number, offsetMs: number): (context: SceneContext) => PickedInstant {
+  const notice = takeoverNotice(level);
+  const what = `takeover-cap-${level}`;
+  return (context) => {
+    // A few minutes into the notice's hour: the cycle around it is the notice's pages alone.
+    const picked = still(what, notice.fromMs + 5 * 60_000, first, offsetMs)(context);
+    if (picked.expect.mode !== 'emergency' || !picked.expect.pageId.startsWith(`${notice.id}-`)) {
+      throw new Error(`${context.manifest.screen.id}: ${what} shows ${picked.expect.pageId} in mode ${picked.expect.mode}, not ${notice.id}'s takeover`);
+    }
+    return picked;
+  };
+}
+
+/**
+ * Issue 5: the takeover of each sample screen at each risk level, drawn from the takeover
+ * bundle. The P10 sign scrolls its warning: 19.5 s into the pass its 192 px show the level ("…tai: cấp N").
+ */
+export const TAKEOVER_SCENES: readonly Scene[] = (['ubnd-sanh', 'ubnd-kiosk', 'cong-xa', 'cong-xa-p10'] as const).flatMap((screenId) =>
+  RISK_LEVELS.map((level): Scene => ({
+    screenId,
+    bundle: 'takeover',
+    what: `takeover-cap-${level}`,
+    pick: takeover(level, screenId === 'cong-xa-p10' ? 19_500 : 2000),
+  })),
+);
+
 /** Every golden the visual test expects, in the order it draws them. */
 export const SCENES: readonly Scene[] = [
   ...LCD_SCENES('ubnd-sanh'),
@@ -208,6 +250,7 @@ export const SCENES: readonly Scene[] = [
   { screenId: 'cong-xa-p10', what: 'scroll-b', pick: still('scroll-b', CONTENT_AT, first, 3500), scrollsFrom: 'scroll-a' },
   { screenId: 'cong-xa-p10', what: 'later-page', pick: still('later-page', CONTENT_AT, byId('ke-hoach-thong-tin-co-so-1'), 4000) },
   { screenId: 'cong-xa-p10', what: 'emergency', pick: still('emergency', EMERGENCY_AT, first, 3000) },
+  ...TAKEOVER_SCENES,
 ];
 
 /**
