@@ -1,5 +1,7 @@
 import { FONT_INK_BOTTOM_EM, FONT_INK_TOP_EM, type FontWeight } from '../format/font-faces.ts';
 import type { TextBlock, TextRun } from './markdown-subset.ts';
+import { nonBreakingGaps } from './line-break-joins.ts';
+import { breakKindAfter, pageCost, type PageCandidate } from './page-breaks.ts';
 import type { TextMeasurer } from './text-measure.ts';
 
 // The text model is the notice body's (paragraphs, list items, bold runs): fitting takes what
@@ -134,12 +136,18 @@ interface Word {
   pieces: Piece[];
   /** The space before this word when it is not the first on its line. */
   gap: Piece;
+  /** The line must not break before this word (line-break-joins.ts: "300 mm", "Dơ Ngol"). */
+  glued: boolean;
 }
 
 interface PreparedBlock {
   marker?: Piece;
   words: Word[];
+  /** The rest of a list item continued on a new page: at the item's indent, without its marker. */
+  hanging?: boolean;
 }
+
+const indented = (block: PreparedBlock): boolean => block.marker !== undefined || block.hanging === true;
 
 interface Prepared {
   blocks: PreparedBlock[];
@@ -200,6 +208,7 @@ function tokenize(
       else current.parts.push({ text: part, weight: w });
     }
   }
+  const glued = nonBreakingGaps(raw.map((word) => word.parts.map((p) => p.text).join('')));
   return raw.map((word, i) => {
     const first = word.parts[0]?.weight ?? weight;
     const before = raw[i - 1]?.parts.at(-1)?.weight ?? first;
@@ -210,6 +219,7 @@ function tokenize(
       text: word.parts.map((p) => p.text).join(''),
       pieces: word.parts.map((p) => piece(p.text, p.weight)),
       gap: piece(' ', gapWeight),
+      glued: glued[i] === true,
     };
   });
 }
@@ -255,30 +265,76 @@ const lineWidth = (state: LineState): number => state.runX + state.runWidth;
 type Breaks = { ok: true; starts: number[] } | { ok: false; word: string };
 
 /**
- * Greedy first-fit breaking: index of the first word of every line. This is the hot loop of
- * the size search, so it reuses two LineStates instead of copying one per word; appendWord
- * is the same arithmetic placing uses, so the widths decided here are the widths placed.
+ * Greedy first-fit breaking: index of the first word of every line. Words joined by
+ * line-break-joins.ts ("300 mm", "ngày 22/11", "Dơ Ngol") go onto a line together; a group
+ * wider than the whole line breaks between its words like any others, so the joins never
+ * make text fail to fit. This is the hot loop of the size search, so it reuses two
+ * LineStates instead of copying one per word; appendWord is the same arithmetic placing
+ * uses, so the widths decided here are the widths placed.
  */
 function breakWords(words: readonly Word[], availablePx: number, sizePx: number): Breaks {
   const starts: number[] = [];
   const line = emptyLine();
   const tried = emptyLine();
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as Word;
+  for (let i = 0; i < words.length; ) {
+    let end = i + 1;
+    while (end < words.length && (words[end] as Word).glued) end += 1;
     if (starts.length > 0) {
       copyLine(line, tried);
-      appendWord(tried, word, true, sizePx);
+      for (let j = i; j < end; j++) appendWord(tried, words[j] as Word, true, sizePx);
       if (lineWidth(tried) <= availablePx) {
         copyLine(tried, line);
+        i = end;
         continue;
       }
     }
-    resetLine(line);
-    appendWord(line, word, false, sizePx);
-    if (lineWidth(line) > availablePx) return { ok: false, word: word.text };
-    starts.push(i);
+    resetLine(tried);
+    for (let j = i; j < end; j++) appendWord(tried, words[j] as Word, j > i, sizePx);
+    if (lineWidth(tried) <= availablePx) {
+      copyLine(tried, line);
+      starts.push(i);
+      i = end;
+      continue;
+    }
+    for (let j = i; j < end; j++) {
+      const word = words[j] as Word;
+      if (starts.length > 0) {
+        copyLine(line, tried);
+        appendWord(tried, word, true, sizePx);
+        if (lineWidth(tried) <= availablePx) {
+          copyLine(tried, line);
+          continue;
+        }
+      }
+      resetLine(line);
+      appendWord(line, word, false, sizePx);
+      if (lineWidth(line) > availablePx) return { ok: false, word: word.text };
+      starts.push(j);
+    }
+    i = end;
   }
+  avoidLoneLastWord(words, starts, availablePx, sizePx);
   return { ok: true, starts };
+}
+
+/**
+ * A paragraph whose last line is one syllable ("xuyên.", "thuật.") reads as if a word had
+ * fallen off, and in Vietnamese it usually is half of one ("thường | xuyên."). When the line
+ * before can spare its last group and still keep two words, that group moves down. The line
+ * count never changes, so neither does whether the text fits.
+ */
+function avoidLoneLastWord(words: readonly Word[], starts: number[], availablePx: number, sizePx: number): void {
+  const n = starts.length;
+  if (n < 2) return;
+  const last = starts[n - 1] as number;
+  const previous = starts[n - 2] as number;
+  if (words.length - last !== 1 || (words[last] as Word).glued) return;
+  let from = last - 1;
+  while (from > previous && (words[from] as Word).glued) from -= 1;
+  if (from - previous < 2) return;
+  const state = emptyLine();
+  for (let j = from; j < words.length; j++) appendWord(state, words[j] as Word, j > from, sizePx);
+  if (lineWidth(state) <= availablePx) starts[n - 1] = from;
 }
 
 function copyLine(from: LineState, to: LineState): void {
@@ -315,11 +371,11 @@ function indentPx(prepared: Prepared, sizePx: number): number {
 }
 
 function availableWidth(block: PreparedBlock, g: Geometry): number {
-  return g.boxWidth - (block.marker === undefined ? 0 : g.indentPx);
+  return g.boxWidth - (indented(block) ? g.indentPx : 0);
 }
 
 function placeBlock(block: PreparedBlock, starts: readonly number[], g: Geometry): WrappedBlock {
-  const indent = block.marker === undefined ? 0 : g.indentPx;
+  const indent = indented(block) ? g.indentPx : 0;
   const available = g.boxWidth - indent;
   const lines = starts.map((start, lineIndex): WrappedLine => {
     const end = starts[lineIndex + 1] ?? block.words.length;
@@ -410,75 +466,164 @@ function fitsOnePage(prepared: Prepared, o: FitOptions, sizePx: number): OnePage
   return height <= o.box.height ? { fits: true } : { fits: false };
 }
 
-interface FlatLine {
+interface PageLine {
   line: WrappedLine;
-  /** Index of the line inside its block, and the block's line count. */
-  index: number;
-  count: number;
+  /** The first line of a paragraph or list item: the block gap goes above it. */
+  opensBlock: boolean;
 }
 
-/** Splits lines into pages: at line boundaries, without leaving a block's first line alone at a page's end. */
-function paginateLines(lines: readonly FlatLine[], v: Vertical, boxHeight: number, maxLines: number): FlatLine[][] {
-  const pages: FlatLine[][] = [];
-  let page: FlatLine[] = [];
-  let bottom = 0;
-  for (const line of lines) {
-    for (;;) {
-      const below = page.length === 0 ? v.lineHeightPx : bottom + (line.index === 0 ? v.gapPx : 0) + v.lineHeightPx;
-      if (page.length === 0 || (page.length < maxLines && below <= boxHeight)) {
-        page.push(line);
-        bottom = below;
-        break;
-      }
-      // A block's first line alone at the bottom of a page moves on with the rest of its
-      // block, unless it is all the page has (a page is never left empty).
-      const last = page[page.length - 1] as FlatLine;
-      const carry = page.length > 1 && last.index === 0 && last.count > 1 ? [page.pop() as FlatLine] : [];
-      pages.push(page);
-      page = carry;
-      bottom = carry.length > 0 ? v.lineHeightPx : 0;
-    }
+/** A line of a page draft, with where its words are in their block. */
+interface DraftLine extends PageLine {
+  block: number;
+  /** Index in the block of the line's first word, and one past its last. */
+  from: number;
+  to: number;
+  /** Inside the line, word indices (in the block) just after a sentence or clause end: the page may end there. */
+  cuts: number[];
+}
+
+/** One page of the chosen pagination: `lines` lines of the draft starting at a word, maybe cut short inside the last. */
+interface PageChoice {
+  start: number;
+  lines: number;
+  cut?: number;
+}
+
+/**
+ * Splits the text into pages that fit the box, at the least total cost (page-breaks.ts): a
+ * shortest path over word positions where a page may start. From each position the page is
+ * drafted (the paragraph under way set again from that word, its first line without the
+ * marker of a list item but at its indent), and the page may end after any of its lines or
+ * after a sentence or clause that ends inside one; the rest of that paragraph then starts the
+ * next page. Pages break between words only, never inside one.
+ */
+function paginate(prepared: Prepared, g: Geometry, v: Vertical, boxHeight: number, maxLines: number): PageLine[][] {
+  const blocks = prepared.blocks;
+  const blockStart: number[] = [];
+  let total = 0;
+  for (const block of blocks) {
+    blockStart.push(total);
+    total += block.words.length;
   }
-  if (page.length > 0) pages.push(page);
+  if (total === 0) return [];
+  const blockAt = (position: number): number => {
+    let b = 0;
+    while (b + 1 < blocks.length && (blockStart[b + 1] as number) <= position) b += 1;
+    return b;
+  };
+  const drafts = new Map<number, DraftLine[]>();
+  const draft = (start: number): DraftLine[] => {
+    const cached = drafts.get(start);
+    if (cached) return cached;
+    const lines: DraftLine[] = [];
+    let bottom = 0;
+    let b = blockAt(start);
+    let from = start - (blockStart[b] as number);
+    fill: for (; b < blocks.length; b += 1, from = 0) {
+      const block = blocks[b] as PreparedBlock;
+      if (block.words.length === 0) continue;
+      const part: PreparedBlock = from === 0 ? block : { words: block.words.slice(from), hanging: indented(block) };
+      const breaks = breakWords(part.words, availableWidth(part, g), g.sizePx);
+      // Every word fitted a line of this width when the whole text was wrapped.
+      if (!breaks.ok) throw new Error(`"${breaks.word}" no longer fits after a page break`);
+      const placed = placeBlock(part, breaks.starts, g);
+      for (const [i, line] of placed.lines.entries()) {
+        const opensBlock = from === 0 && i === 0;
+        const below = lines.length === 0 ? v.lineHeightPx : bottom + (opensBlock ? v.gapPx : 0) + v.lineHeightPx;
+        if (lines.length > 0 && (lines.length >= maxLines || below > boxHeight)) break fill;
+        bottom = below;
+        const lineFrom = from + (breaks.starts[i] as number);
+        const lineTo = from + (breaks.starts[i + 1] ?? part.words.length);
+        const cuts: number[] = [];
+        for (let w = lineFrom + 1; w < lineTo; w += 1) {
+          const kind = breakKindAfter((block.words[w - 1] as Word).text);
+          if ((kind === 'sentence' || kind === 'clause') && !(block.words[w] as Word).glued) cuts.push(w);
+        }
+        lines.push({ line, opensBlock, block: b, from: lineFrom, to: lineTo, cuts });
+      }
+    }
+    drafts.set(start, lines);
+    return lines;
+  };
+
+  const best: number[] = [0, ...Array<number>(total).fill(Number.POSITIVE_INFINITY)];
+  const choice: (PageChoice | undefined)[] = Array<PageChoice | undefined>(total + 1).fill(undefined);
+  const consider = (start: number, end: number, page: PageChoice, candidate: Omit<PageCandidate, 'only'>): void => {
+    const cost = (best[start] as number) + pageCost({ ...candidate, only: start === 0 && end === total });
+    if (cost < (best[end] as number)) {
+      best[end] = cost;
+      choice[end] = page;
+    }
+  };
+  for (let start = 0; start < total; start += 1) {
+    if (best[start] === Number.POSITIVE_INFINITY) continue;
+    const lines = draft(start);
+    const head = lines[0] as DraftLine;
+    const startsWithLastLine = !head.opensBlock && head.to === (blocks[head.block] as PreparedBlock).words.length;
+    lines.forEach((line, i) => {
+      const block = blocks[line.block] as PreparedBlock;
+      const base = { capacity: lines.length, startsWithLastLine };
+      for (const cut of line.cuts) {
+        const kind = breakKindAfter((block.words[cut - 1] as Word).text);
+        consider(start, (blockStart[line.block] as number) + cut, { start, lines: i + 1, cut }, { ...base, lines: i + 1, breakKind: kind, endsWithFirstLine: false });
+      }
+      const end = (blockStart[line.block] as number) + line.to;
+      const blockEnds = line.to === block.words.length;
+      const breakKind = end === total ? undefined : blockEnds ? 'block' : breakKindAfter((block.words[line.to - 1] as Word).text);
+      consider(start, end, { start, lines: i + 1 }, { ...base, lines: i + 1, breakKind, endsWithFirstLine: line.opensBlock && !blockEnds });
+    });
+  }
+
+  const pages: PageLine[][] = [];
+  for (let end = total; end > 0; ) {
+    const page = choice[end] as PageChoice;
+    const lines: PageLine[] = draft(page.start).slice(0, page.lines);
+    if (page.cut !== undefined) {
+      const last = lines[lines.length - 1] as DraftLine;
+      const block = blocks[last.block] as PreparedBlock;
+      const words = block.words.slice(last.from, page.cut);
+      const part: PreparedBlock = last.from === 0 ? { words, ...(block.marker ? { marker: block.marker } : {}) } : { words, hanging: indented(block) };
+      lines[lines.length - 1] = { line: placeBlock(part, [0], g).lines[0] as WrappedLine, opensBlock: last.opensBlock };
+    }
+    pages.unshift(lines.map((l) => ({ line: l.line, opensBlock: l.opensBlock })));
+    end = page.start;
+  }
   return pages;
 }
 
-function lineTops(lines: readonly FlatLine[], v: Vertical): number[] {
+function lineTops(lines: readonly PageLine[], v: Vertical): number[] {
   const tops: number[] = [];
   let y = 0;
   lines.forEach((line, i) => {
-    if (i > 0) y += v.lineHeightPx + (line.index === 0 ? v.gapPx : 0);
+    if (i > 0) y += v.lineHeightPx + (line.opensBlock ? v.gapPx : 0);
     tops.push(y);
   });
   return tops;
 }
 
-function pageHeight(lines: readonly FlatLine[], v: Vertical): number {
+function toPage(lines: readonly PageLine[], v: Vertical): FittedPage {
   const tops = lineTops(lines, v);
   const last = tops[tops.length - 1];
-  return last === undefined ? 0 : last + v.lineHeightPx;
-}
-
-function toPage(lines: readonly FlatLine[], v: Vertical): FittedPage {
-  const tops = lineTops(lines, v);
   return {
     lines: lines.map((l, i) => {
       const top = tops[i] ?? 0;
       return { top, baseline: top + v.baselinePx, width: l.line.width, runs: l.line.runs };
     }),
-    height: pageHeight(lines, v),
+    height: last === undefined ? 0 : last + v.lineHeightPx,
   };
 }
 
-function layoutAt(prepared: Prepared, o: FitOptions, sizePx: number, paginate: boolean): FitResult {
+function layoutAt(prepared: Prepared, o: FitOptions, sizePx: number, paginateText: boolean): FitResult {
   const v = vertical(sizePx, o.lineHeight, o.blockGapEm ?? DEFAULT_BLOCK_GAP_EM);
-  const wrapped = wrapPrepared(prepared, geometry(prepared, o.box.width, sizePx, o.align ?? 'left'));
+  const g = geometry(prepared, o.box.width, sizePx, o.align ?? 'left');
+  const wrapped = wrapPrepared(prepared, g);
   if (!wrapped.ok) return wordTooWide(wrapped.word, sizePx, o);
   if (v.lineHeightPx > o.box.height) {
     return doesNotFit(`one line is ${v.lineHeightPx} px tall at ${sizePx} px, the box only ${o.box.height} px`);
   }
-  const flat: FlatLine[] = wrapped.blocks.flatMap((b) => b.lines.map((line, index) => ({ line, index, count: b.lines.length })));
-  const pageLines = paginate ? paginateLines(flat, v, o.box.height, o.maxLines ?? Number.POSITIVE_INFINITY) : [flat];
+  const pageLines = paginateText
+    ? paginate(prepared, g, v, o.box.height, o.maxLines ?? Number.POSITIVE_INFINITY)
+    : [wrapped.blocks.flatMap((b) => b.lines.map((line, index) => ({ line, opensBlock: index === 0 })))];
   return { ok: true, sizePx, lineHeightPx: v.lineHeightPx, pages: pageLines.map((p) => toPage(p, v)) };
 }
 

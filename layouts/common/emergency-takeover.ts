@@ -85,10 +85,11 @@ export function emergencyPages(context: LayoutContext, notice: EmergencyContent)
   const margin = Math.round(Math.min(screen.width, screen.height) * 0.045);
   const bandH = Math.max(Math.round(minTextPx * 1.8), Math.round(screen.height * 0.11));
   const band: SceneNode = { type: 'rect', id: 'takeover-band', x: 0, y: 0, w: screen.width, h: bandH, fill: { kind: 'solid', color: notice.exercise ? EXERCISE_COLOURS.band : '#000000' } };
-  const bannerLabel = (text: string) =>
+  /** `clear`: room kept free at both ends of the band (for the page number). */
+  const bannerLabel = (text: string, clear = 0) =>
     labelNode({
       id: 'takeover-banner',
-      box: { x: margin, y: 0, w: screen.width - 2 * margin, h: bandH },
+      box: { x: margin + clear, y: 0, w: screen.width - 2 * margin - 2 * clear, h: bandH },
       text,
       weight: 800,
       minSizePx: minTextPx,
@@ -102,17 +103,19 @@ export function emergencyPages(context: LayoutContext, notice: EmergencyContent)
   // Hazard tape in the gap under the band, which the layout leaves empty anyway.
   const stripe = notice.exercise ? hazardStripe('takeover-exercise-stripe', { x: 0, y: bandH, w: screen.width, h: Math.max(4, Math.round(margin / 2)) }) : [];
   const levelH = Math.max(Math.round(minTextPx * 1.5), Math.round(screen.height * 0.075));
-  const level = labelNode({
-    id: 'takeover-level',
-    box: { x: margin, y: bandH + Math.round(margin / 2), w: screen.width - 2 * margin, h: levelH },
-    text: riskLevelLine(notice.riskLevel),
-    weight: 700,
-    minSizePx: minTextPx,
-    maxSizePx: Math.round(levelH * 0.7),
-    color: colours.text,
-    align: 'center',
-    measurer,
-  });
+  const levelLabel = (clear = 0) =>
+    labelNode({
+      id: 'takeover-level',
+      box: { x: margin + clear, y: bandH + Math.round(margin / 2), w: screen.width - 2 * margin - 2 * clear, h: levelH },
+      text: riskLevelLine(notice.riskLevel),
+      weight: 700,
+      minSizePx: minTextPx,
+      maxSizePx: Math.round(levelH * 0.7),
+      color: colours.text,
+      align: 'center',
+      measurer,
+    });
+  const level = levelLabel();
   const top = bandH + Math.round(margin / 2) + levelH + Math.round(margin / 2);
   const available = screen.height - top - margin;
   const title = fitTextNodes({
@@ -193,8 +196,31 @@ export function emergencyPages(context: LayoutContext, notice: EmergencyContent)
     measurer,
   });
   if (!body.ok) return { ok: false, problem: { severity: 'error', code: body.code, noticeId: notice.id, message: `the text does not fit the emergency screen: ${body.message}` } };
-  const fixed: SceneNode[] = [background, band, ...(banner ? [banner] : []), ...stripe, ...(level ? [level] : []), ...title.pages, ...(issue ? [issue] : []), ...(until ? [until] : [])];
+  const count = body.pages.length;
+  // With several pages, "2/3" at the right of the black band, so that a passer-by knows the
+  // warning goes on; the banner then keeps clear of it on both sides to stay centred. Where
+  // the two cannot share the band (a long exercise mark on a narrow wall), the banner keeps
+  // the band, in the same words, and the number goes to the right of the risk-level line.
+  const counterText = (i: number) => `${i + 1}/${count}`;
+  const counterPx = Math.max(minTextPx, Math.round(bandH * 0.5));
+  const counterW = Math.ceil(measurer.width(counterText(count - 1), 800, counterPx)) + Math.round(margin / 2);
+  // The banner's wording comes first: an exercise that fits its long mark keeps it.
+  const bannerText = banner?.lines[0]?.runs[0]?.text;
+  const sharedBanner = count > 1 && bannerText !== undefined ? bannerLabel(bannerText, counterW) : undefined;
+  const counterInBand = sharedBanner !== undefined;
+  const narrowLevel = count > 1 && !counterInBand ? levelLabel(counterW) : undefined;
+  // Nowhere to put it without covering the banner or the level: left out (the pages still turn).
+  const counter = (i: number): TextNode | undefined =>
+    count < 2 || (!counterInBand && !narrowLevel)
+      ? undefined
+      : counterInBand
+        ? labelNode({ id: 'takeover-page', box: { x: screen.width - margin - counterW, y: 0, w: counterW, h: bandH }, text: counterText(i), weight: 800, minSizePx: minTextPx, maxSizePx: counterPx, color: notice.exercise ? EXERCISE_COLOURS.ink : '#ffffff', align: 'right', measurer })
+        : labelNode({ id: 'takeover-page', box: { x: screen.width - margin - counterW, y: bandH + Math.round(margin / 2), w: counterW, h: levelH }, text: counterText(i), weight: 800, minSizePx: minTextPx, maxSizePx: Math.max(minTextPx, Math.round(levelH * 0.7)), color: colours.text, align: 'right', measurer });
+  const shownBanner = sharedBanner ?? banner;
+  const shownLevel = narrowLevel ?? level;
+  const fixed: SceneNode[] = [background, band, ...(shownBanner ? [shownBanner] : []), ...stripe, ...(shownLevel ? [shownLevel] : []), ...title.pages, ...(issue ? [issue] : []), ...(until ? [until] : [])];
   const pages: PlannedPage[] = body.pages.map((bodyPage, i) => {
+    const pageNumber = counter(i);
     const text = `${notice.title} ${bodyPage.lines.map((l) => l.runs.map((r) => r.text).join('')).join(' ')}`;
     return {
       id: `${notice.id}-${i + 1}`,
@@ -204,7 +230,7 @@ export function emergencyPages(context: LayoutContext, notice: EmergencyContent)
       durationMs: pageDurationMs(text),
       transition: { kind: screen.kind === 'led' ? 'cut' : 'fade', durationMs: screen.kind === 'led' ? 0 : 400 },
       showChrome: false,
-      nodes: [...fixed, bodyPage],
+      nodes: [...fixed, bodyPage, ...(pageNumber ? [pageNumber] : [])],
     };
   });
   return { ok: true, pages };

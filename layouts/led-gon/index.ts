@@ -98,7 +98,7 @@ export const ledGon: LayoutTemplate<typeof params> = {
         { type: 'image-request', id: 'image', x: 0, y: 0, w: screen.width, h: screen.height, noticeId: notice.id, imageIndex: image.index },
         { type: 'rect', id: 'caption-band', x: 0, y: screen.height - bandH, w: screen.width, h: bandH, fill: { kind: 'solid', color: '#000000cc' } },
       ];
-      const caption = fitTextNodes({ id: 'caption', box: { x: margin, y: screen.height - bandH + Math.round(margin / 2), w: screen.width - 2 * margin, h: bandH - margin }, blocks: plainBlocks(notice.title, true), weight: 800, minSizePx: minTextPx, maxSizePx: title.sizePx, lineHeight: STACKED_CAPITALS_LINE_HEIGHT, color: PALETTE.ledYellow, align: 'center', paginate: false, measurer });
+      const caption = fitTextNodes({ id: 'caption', box: { x: margin, y: screen.height - bandH + Math.round(margin / 2), w: screen.width - 2 * margin, h: bandH - margin }, blocks: plainBlocks(notice.title, true), weight: 800, minSizePx: minTextPx, maxSizePx: title.sizePx, lineHeight: STACKED_CAPITALS_LINE_HEIGHT, color: PALETTE.ledYellow, align: 'center', paginate: false, balance: true, measurer });
       if (caption.ok) nodes.push(...caption.pages);
       pages.push({ id: `${notice.id}-1`, noticeId: notice.id, index: 0, count, durationMs: 8_000, transition: { kind: 'cut', durationMs: 0 }, showChrome: false, nodes });
     }
