@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   approver: { summary: 'approver registry: approver add ID --name --role | list | remove', load: async () => (await import('../compiler/approval-cli.ts')).approverCommand },
   approve: { summary: 'sign a notice\'s approval: approve FILE --as ID --key FILE', load: async () => (await import('../compiler/approval-cli.ts')).approveCommand },
   withdraw: { summary: 'withdraw a notice from every screen (or --restore it)', load: async () => (await import('../compiler/approval-cli.ts')).withdrawCommand },
+  source: { summary: 'provincial source feed: source pull --feed URL|FILE --notices DIR [--trust FILE]', load: async () => (await import('../compiler/source-cli.ts')).sourceCommand },
   schemas: { summary: 'write JSON Schemas of the notice and site formats', load: async () => (await import('../compiler/cli.ts')).schemasCommand },
 };
 

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { compile, defaultCacheDir, type CompileReport } from './compile.ts';
 import { noticeFrontMatterSchema } from './format/notice-schema.ts';
 import { siteSchema } from './format/site-schema.ts';
+import { sourceFeedSchema } from './format/source-feed.ts';
+import { approverRegistrySchema } from './format/approver-registry.ts';
 import { CompileFailure, formatProblem } from './plan/compile-problem.ts';
 import { loadApproverKeys } from './io/approver-registry-file.ts';
 import { generateStationKeyPair, keyId, loadPrivateKey, loadPublicKey } from './trust/station-key.ts';
@@ -160,12 +162,14 @@ export async function verifyCommand(args: string[]): Promise<number> {
   });
 }
 
-const SCHEMAS_HELP = 'usage: signage schemas --out DIR  (writes notice.schema.json and site.schema.json)';
+const SCHEMAS_HELP = 'usage: signage schemas --out DIR  (writes notice, site, source-feed and approvers JSON Schemas)';
 
 export function jsonSchemas(): Record<string, unknown> {
   return {
     'notice.schema.json': z.toJSONSchema(noticeFrontMatterSchema, { target: 'draft-2020-12' }),
     'site.schema.json': z.toJSONSchema(siteSchema, { target: 'draft-2020-12' }),
+    'source-feed.schema.json': z.toJSONSchema(sourceFeedSchema, { target: 'draft-2020-12' }),
+    'approvers.schema.json': z.toJSONSchema(approverRegistrySchema, { target: 'draft-2020-12' }),
   };
 }
 

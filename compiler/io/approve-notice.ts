@@ -73,9 +73,21 @@ export async function approveNotice(options: { file: string; approver: Registere
   const errors = read.problems.filter((p) => p.severity === 'error');
   if (!read.notice || errors.length > 0) throw new CompileFailure(errors);
   const approval = { by: approver.name, role: approver.role, at: vietnamInstant(options.atMs), approver: approver.id };
-  const unsigned = replaceApprovalBlock(await readFile(file, 'utf8'), approval);
-  if (!unsigned) throw new CompileFailure([{ severity: 'error', code: 'NOTICE_FRONT_MATTER', file, message: 'the file must start with YAML front matter between two "---" lines' }]);
   const imageHashes = read.notice.images.map((image) => image.sourceHash);
+  const bytes = signedNoticeText({ file, text: await readFile(file, 'utf8'), approval, approverEntry: approver, privateKey: options.privateKey, imageHashes });
+  await writeFileAtomic(file, bytes);
+  return parseNoticeText(bytes, file).front!.approval!;
+}
+
+/**
+ * The notice text with `approval` written into it and signed by `privateKey`; checked to read
+ * as a notice and to verify before it is returned. Throws CompileFailure naming the file.
+ */
+export function signedNoticeText(options: { file: string; text: string; approval: Omit<Approval, 'signature'> & { approver: string }; approverEntry: RegisteredApprover; privateKey: KeyObject; imageHashes: readonly string[] }): Buffer {
+  const { file, approval, imageHashes } = options;
+  const publicKey = createPublicKey(options.privateKey);
+  const unsigned = replaceApprovalBlock(options.text, approval);
+  if (!unsigned) throw new CompileFailure([{ severity: 'error', code: 'NOTICE_FRONT_MATTER', file, message: 'the file must start with YAML front matter between two "---" lines' }]);
   const signature = signApproval({ bytes: Buffer.from(unsigned.text), imageHashes, privateKey: options.privateKey, publicKey });
   const signed = `${unsigned.text.slice(0, unsigned.placeholderAt)}${JSON.stringify(signature)}${unsigned.text.slice(unsigned.placeholderAt + 2)}`;
 
@@ -85,8 +97,7 @@ export async function approveNotice(options: { file: string; approver: Registere
   const reErrors = reparsed.problems.filter((p) => p.severity === 'error');
   if (!reparsed.front?.approval || reErrors.length > 0) throw new CompileFailure(reErrors.length > 0 ? reErrors : [{ severity: 'error', code: 'APPROVAL_REWRITE', file, message: 'the approval could not be written into the front matter; check its YAML' }]);
   if (approvalContentText(bytes) !== approvalContentText(Buffer.from(unsigned.text))) throw new Error(`internal: approval content of ${file} changed while signing`);
-  const check = checkApproval({ file, bytes, approval: reparsed.front.approval, imageHashes, registry: new Map([[approver.id, { approver, publicKey }]]) });
+  const check = checkApproval({ file, bytes, approval: reparsed.front.approval, imageHashes, registry: new Map([[approval.approver, { approver: options.approverEntry, publicKey }]]) });
   if (check.status !== 'verified') throw new Error(`internal: the approval just written to ${file} does not verify (${check.status})`);
-  await writeFileAtomic(file, bytes);
-  return reparsed.front.approval;
+  return bytes;
 }
