@@ -1,6 +1,7 @@
 import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-source.ts';
 import { startLiveLoop } from './live-loop.ts';
-import { followPlayer, waitForFirstBundle } from './player-link.ts';
+import { followPlayerDisplay } from './player-display.ts';
+import { waitForFirstBundle } from './player-link.ts';
 import type { RendererPageGlobals } from './page-api.ts';
 import { SignageRenderer } from './renderer.ts';
 
@@ -23,10 +24,10 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(window.location.search);
   const pageUrl = window.location.href;
   let bundle;
-  let playerBundleId: string | undefined;
+  let playerFirst: Awaited<ReturnType<typeof waitForFirstBundle>> | undefined;
   if (params.get('player') === '1') {
     const current = await waitForFirstBundle(pageUrl);
-    playerBundleId = current.bundleId;
+    playerFirst = current;
     bundle = bundleFromInjected(current, pageUrl);
   } else if (window.signageBundle) {
     bundle = bundleFromInjected(window.signageBundle, pageUrl);
@@ -58,8 +59,9 @@ async function start(): Promise<void> {
     probeText: (options) => renderer.probeText(options),
     cachedLayerKeys: () => renderer.cachedLayers(),
   };
-  if (playerBundleId) {
-    followPlayer({ baseUrl: pageUrl, currentId: playerBundleId, onBundle: (current) => renderer.load(bundleFromInjected(current, pageUrl)) });
+  if (playerFirst) {
+    // Content bundles and emergencies (takeover instead of the content, banner over it).
+    await followPlayerDisplay({ baseUrl: pageUrl, first: playerFirst, load: (next) => renderer.load(next) });
   }
   const fps = Number(params.get('fps') ?? '0');
   if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now(), Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});
