@@ -55,7 +55,8 @@ test('a player store accepts signed statements for its screen and refuses tamper
   assert.equal(store.accept({ bytes: signed.bytes, signature: signed.signature, nowMs: NOW }).outcome, 'duplicate');
 
   const tampered = Buffer.from(signed.bytes);
-  tampered[tampered.indexOf('Cấp') + 1] ^= 1;
+  const where = tampered.indexOf('Cấp') + 1;
+  tampered[where] = tampered[where]! ^ 1;
   const refusal = (bytes: Buffer, signature: Buffer) => {
     const outcome = store.accept({ bytes, signature, nowMs: NOW });
     return outcome.outcome === 'refused' ? outcome.code : outcome.outcome;
