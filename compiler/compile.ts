@@ -98,6 +98,9 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
   if (problems.some((p) => p.severity === 'error')) throw new CompileFailure(problems);
   logger.progress(`read ${read.notices.length} notice files and site ${site.site} (${site.screens.length} screens)`);
 
+  if (site.approvals === 'signed' && !options.approvers) {
+    throw new CompileFailure([{ severity: 'error', code: 'APPROVERS_REQUIRED', file: options.siteFile, field: 'approvals', message: 'this site requires signed approvals: compile with --approvers FILE (the registry "signage approver add" writes)' }]);
+  }
   const withdrawn = withdrawnNotices(await readWithdrawals(options.noticesDir));
   const approvals = await checkApprovals(read.notices, options.approvers);
   const selection = selectNotices({ notices: read.notices, site, atMs: options.atMs, approvals, withdrawn });

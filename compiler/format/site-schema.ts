@@ -47,6 +47,12 @@ export const siteSchema = z
       geocode: z.string().optional(),
     }),
     feedbackUrl: z.url({ message: 'must be an http(s) address for the QR code, e.g. "https://…"' }).optional(),
+    /**
+     * "signed": this site's notices need an approval signed by a registered approver; a
+     * compile without the approver registry (--approvers) fails instead of taking approvals on
+     * trust. Default "recorded": the approval block is taken on trust, with a warning.
+     */
+    approvals: z.enum(['recorded', 'signed'], { message: 'must be "signed" (approvals must be signed; compile with --approvers) or "recorded"' }).optional(),
     screens: z.array(screenSchema).min(1, 'must list at least one screen'),
   })
   .describe('A site (commune or ward) and its screens.');

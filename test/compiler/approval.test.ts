@@ -218,3 +218,16 @@ test('the command line: approver add, approve, compile --approvers, withdraw and
   assert.equal(bad.status, 1);
   assert.match(bad.out, /APPROVERS_UNREADABLE .*missing\.yaml/);
 });
+
+test('a site that says approvals must be signed refuses to compile without the registry, and compiles with it', async () => {
+  const s = await station();
+  await writeFile(s.site, (await readFile(s.site, 'utf8')).replace('timezone: Asia/Ho_Chi_Minh', 'timezone: Asia/Ho_Chi_Minh\napprovals: signed'));
+  await assert.rejects(compileStation(s, false), (error: CompileFailure) => {
+    assert.ok(error instanceof CompileFailure);
+    assert.deepEqual(error.problems.map((p) => [p.code, p.file, p.field]), [['APPROVERS_REQUIRED', s.site, 'approvals']]);
+    assert.match(error.message, /compile with --approvers FILE/);
+    return true;
+  });
+  await approveNotice({ file: file(s, 'tiep-cong-dan'), approver: chair.approver, privateKey: chair.privateKey, atMs: APPROVED_AT });
+  assert.deepEqual((await compileStation(s, true)).report.compiled, ['tiep-cong-dan']);
+});
