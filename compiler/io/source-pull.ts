@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RegisteredApprover } from '../format/approver-registry.ts';
 import { feedSigningText, sourceFeedEnvelopeSchema, sourceFeedItemSchema, trustedSourcesSchema, type SourceFeedEnvelope, type SourceFeedItem, type TrustedSource } from '../format/source-feed.ts';
+import { looksLikeXml, rssToSourceFeed } from '../format/source-rss.ts';
 import { fieldPath } from '../plan/compile-problem.ts';
 import { noticeTextFromItem, pullAction, type NoticeApprovalText, type PullAction } from '../plan/source-notice.ts';
 import { keyId, loadPublicKey, sha256Hex } from '../trust/station-key.ts';
@@ -151,9 +152,18 @@ export async function pullSourceFeed(options: {
   const bytes = await readFeed(feed, timeoutMs);
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (looksLikeXml(bytes)) {
+      // The RSS 2.0 variant: mapped to the same feed object, then checked the same way.
+      const rss = rssToSourceFeed(decoded);
+      if (!rss.ok) throw new PullFailure([{ severity: 'error', feed, message: `the RSS feed is unusable: ${rss.message}; the format is described in README, "Source feed"` }]);
+      raw = rss.feed;
+    } else {
+      raw = JSON.parse(decoded);
+    }
   } catch (error) {
-    throw new PullFailure([{ severity: 'error', feed, message: `the feed is not UTF-8 JSON (${(error as Error).message}); the format is described in README, "Source feed"` }]);
+    if (error instanceof PullFailure) throw error;
+    throw new PullFailure([{ severity: 'error', feed, message: `the feed is not UTF-8 JSON or RSS (${(error as Error).message}); the format is described in README, "Source feed"` }]);
   }
   const parsed = sourceFeedEnvelopeSchema.safeParse(raw);
   if (!parsed.success) {

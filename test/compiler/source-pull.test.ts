@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { compile } from '../../compiler/compile.ts';
 import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import { feedSigningText, SOURCE_FEED_FORMAT } from '../../compiler/format/source-feed.ts';
+import { SOURCE_RSS_NAMESPACE } from '../../compiler/format/source-rss.ts';
 import { loadApproverKeys, writeApproverRegistry } from '../../compiler/io/approver-registry-file.ts';
 import { loadTrustedSources, pullSourceFeed, PullFailure, PULL_LEDGER_FILE } from '../../compiler/io/source-pull.ts';
 import { generateStationKeyPair, keyId, loadPrivateKey, loadPublicKey, sha256Hex, signBytes } from '../../compiler/trust/station-key.ts';
@@ -208,8 +209,10 @@ test('a picture whose bytes do not match the feed\'s sha256 keeps its item out a
 
 test('a feed that is not JSON, or not this format, fails as a whole and writes nothing', async () => {
   const s = await store();
-  served.set('/broken.json', Buffer.from('<rss version="2.0">'));
-  await assert.rejects(pullSourceFeed({ feed: `${base}/broken.json`, noticesDir: s.notices }), (error: PullFailure) => error instanceof PullFailure && /not UTF-8 JSON/.test(error.message));
+  served.set('/broken.json', Buffer.from('{"format": '));
+  await assert.rejects(pullSourceFeed({ feed: `${base}/broken.json`, noticesDir: s.notices }), (error: PullFailure) => error instanceof PullFailure && /not UTF-8 JSON or RSS/.test(error.message));
+  served.set('/broken.rss', Buffer.from('<rss version="2.0"><channel>'));
+  await assert.rejects(pullSourceFeed({ feed: `${base}/broken.rss`, noticesDir: s.notices }), /the RSS feed is unusable: not well-formed XML/);
   await assert.rejects(pullSourceFeed({ feed: await serveFeed('old', { ...feed([]), format: 'other/2' }), noticesDir: s.notices }), /field format.*signage-source-feed\/1/);
   await assert.rejects(pullSourceFeed({ feed: `${base}/nothing-here.json`, noticesDir: s.notices }), /HTTP 404/);
   assert.deepEqual(await readdir(s.notices), []);
@@ -256,4 +259,45 @@ test('the command line: source sign, then source pull from a URL reports each it
   assert.match(pull.out, /error \(http:\/\/127\.0\.0\.1:\d+\/cli\.json, items\[1\] \(Sai-Id\), field id\): must be lower-case/);
   const again = await run(['source', 'pull', '--feed', `${base}/cli.json`, '--notices', s.notices, '--trust', trustFile, '--json']);
   assert.deepEqual((JSON.parse(again.out.split('\n')[0]!) as { items: { action: string }[] }).items.map((i) => i.action), ['unchanged']);
+});
+
+test('the RSS 2.0 variant maps items to notices, always as drafts, and names a malformed item\'s field', async () => {
+  const s = await store();
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:bt="${SOURCE_RSS_NAMESPACE}">
+  <channel>
+    <title>Hệ thống thông tin nguồn tỉnh Gia Lai</title>
+    <bt:source>stttt-gia-lai</bt:source>
+    <lastBuildDate>Sat, 21 Nov 2026 07:00:00 +0700</lastBuildDate>
+    <item>
+      <guid isPermaLink="false">tiem-phong-dai</guid>
+      <title>Tiêm phòng dại cho chó mèo</title>
+      <category>y-te</category>
+      <description><![CDATA[Tiêm miễn phí tại **nhà văn hóa** thôn.]]></description>
+      <pubDate>Fri, 20 Nov 2026 01:00:00 GMT</pubDate>
+      <bt:validTo>2026-12-20T00:00:00+07:00</bt:validTo>
+      <bt:target>tinh-gia-lai</bt:target>
+      <enclosure url="/anh/lang-que.jpg" type="image/jpeg" length="${picture.length}" bt:sha256="${sha256Hex(picture)}"/>
+    </item>
+    <item>
+      <guid>thieu-han</guid>
+      <title>Thiếu ngày hết hạn</title>
+      <category>thong-bao</category>
+      <description>x</description>
+      <pubDate>Fri, 20 Nov 2026 01:00:00 GMT</pubDate>
+      <bt:target>tinh-gia-lai</bt:target>
+    </item>
+  </channel>
+</rss>`;
+  served.set('/feed.rss', Buffer.from(rss));
+  const result = await pullSourceFeed({ feed: `${base}/feed.rss`, noticesDir: s.notices, trusted: await loadTrustedSources(trustFile) });
+  assert.equal(result.trust, 'unsigned');
+  assert.deepEqual(result.items.map((i) => [i.id, i.action, i.approved]), [['tiem-phong-dai', 'create', false]]);
+  const error = result.problems.find((p) => p.severity === 'error')!;
+  assert.deepEqual([error.item, error.field], ['items[1] (thieu-han)', 'valid.to']);
+  const text = await readFile(join(s.notices, 'tiem-phong-dai.md'), 'utf8');
+  assert.match(text, /^valid: \{ from: "2026-11-20T08:00:00\+07:00", to: "2026-12-20T00:00:00\+07:00" \}$/m);
+  assert.match(text, /^category: y-te$/m);
+  assert.ok(text.endsWith('---\nTiêm miễn phí tại **nhà văn hóa** thôn.\n'));
+  assert.deepEqual(await readFile(join(s.notices, `source-images/${sha256Hex(picture)}.jpg`)), picture);
 });
