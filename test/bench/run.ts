@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   compile: () => import('./compile-bench.ts'),
   render: () => import('./render-bench.ts'),
   sync: () => import('./sync-bench.ts'),
+  alert: () => import('./alert-bench.ts'),
   reconnect: () => import('./reconnect-bench.ts'),
   'render-soak': () => import('./render-soak-bench.ts'),
 };
