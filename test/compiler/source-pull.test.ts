@@ -11,6 +11,7 @@ import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import { feedSigningText, SOURCE_FEED_FORMAT } from '../../compiler/format/source-feed.ts';
 import { SOURCE_RSS_NAMESPACE } from '../../compiler/format/source-rss.ts';
 import { loadApproverKeys, writeApproverRegistry } from '../../compiler/io/approver-registry-file.ts';
+import { approveNotice } from '../../compiler/io/approve-notice.ts';
 import { loadTrustedSources, pullSourceFeed, PullFailure, PULL_LEDGER_FILE } from '../../compiler/io/source-pull.ts';
 import { generateStationKeyPair, keyId, loadPrivateKey, loadPublicKey, sha256Hex, signBytes } from '../../compiler/trust/station-key.ts';
 import { SHARED_SAMPLES, SIGNAGE_BIN, scratchDir } from '../support/paths.ts';
@@ -300,4 +301,20 @@ test('the RSS 2.0 variant maps items to notices, always as drafts, and names a m
   assert.match(text, /^category: y-te$/m);
   assert.ok(text.endsWith('---\nTiêm miễn phí tại **nhà văn hóa** thôn.\n'));
   assert.deepEqual(await readFile(join(s.notices, `source-images/${sha256Hex(picture)}.jpg`)), picture);
+});
+
+test('a pulled draft approved here keeps its approval when the same feed is pulled again', async () => {
+  const s = await store();
+  const pair = generateStationKeyPair();
+  const officer = { id: 'ksor-thuan', name: 'Ksor Thuận', role: 'Chủ tịch UBND xã', keyId: keyId(loadPublicKey(pair.publicKeyPem)), publicKey: pair.publicKeyPem, added: '2026-11-01T08:00:00+07:00' };
+  const url = await serveFeed('approve-here', feed([withPicture()]));
+  await pullSourceFeed({ feed: url, noticesDir: s.notices });
+  const path = join(s.notices, 'tiem-phong-dai.md');
+  await approveNotice({ file: path, approver: officer, privateKey: loadPrivateKey(pair.privateKeyPem), atMs: Date.parse('2026-11-21T07:30:00+07:00') });
+  const approved = await readFile(path, 'utf8');
+  assert.match(approved, /^# From the source feed of/m, 'the provenance comment survives approval');
+  const again = await pullSourceFeed({ feed: url, noticesDir: s.notices });
+  assert.deepEqual(again.items.map((i) => i.action), ['unchanged']);
+  assert.deepEqual(again.problems, []);
+  assert.equal(await readFile(path, 'utf8'), approved);
 });
