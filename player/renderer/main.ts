@@ -58,6 +58,8 @@ async function start(): Promise<void> {
     load: (injected) => renderer.load(bundleFromInjected(injected, pageUrl)),
     probeText: (options) => renderer.probeText(options),
     cachedLayerKeys: () => renderer.cachedLayers(),
+    resourceCounts: () => renderer.resourceCounts(),
+    drawCounts: () => renderer.frameCounts(),
   };
   if (playerFirst) {
     // Content bundles and emergencies (takeover instead of the content, banner over it).

@@ -44,6 +44,29 @@ export interface TextProbeRequest {
   readonly weight: FontWeight;
 }
 
+/** What the renderer holds at one moment, for leak tests and the soak benchmark. */
+export interface ResourceCounts {
+  /** Page layers built (chrome layers included). */
+  readonly layers: number;
+  /** Pictures decoded and uploaded (or loading). */
+  readonly blobTextures: number;
+  /**
+   * pixi's per-object records by pixi's name for them (graphicsContext, canvasText, glTexture,
+   * …, and textTextures): live entries and slots, live plus emptied but not yet compacted.
+   */
+  readonly pixi: Readonly<Record<string, { readonly live: number; readonly slots: number }>>;
+}
+
+/** How the renderer's frames so far were drawn. */
+export interface DrawCounts {
+  /** Drawn whole: a new page or bundle, a transition, or changes too large to draw apart. */
+  readonly full: number;
+  /** Only the areas clocks and tickers changed were redrawn, the rest kept from the last frame. */
+  readonly areas: number;
+  /** Nothing on screen changed: no GPU work at all. */
+  readonly unchanged: number;
+}
+
 /** A bundle handed to the page as an object instead of URLs. */
 export interface InjectedBundle {
   readonly manifest: unknown;
@@ -64,6 +87,10 @@ export interface SignageRendererHandle {
   probeText(request: TextProbeRequest): TextProbe;
   /** Keys of the page layers alive in the page cache (chrome layers included). */
   cachedLayerKeys(): string[];
+  /** Layers, picture textures and pixi's per-object records alive now. */
+  resourceCounts(): ResourceCounts;
+  /** How the frames so far were drawn (whole, by changed areas, or not at all). */
+  drawCounts(): DrawCounts;
 }
 
 /** The page's globals, typed for code that reaches them through globalThis (Playwright's evaluate). */

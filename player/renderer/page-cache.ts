@@ -66,13 +66,16 @@ export class PageCache {
     if (entry) entry.warmed = true;
   }
 
-  /** Destroys every layer whose key is not kept. */
-  retain(keep: ReadonlySet<string>): void {
+  /** Destroys every layer whose key is not kept; returns how many were dropped. */
+  retain(keep: ReadonlySet<string>): number {
+    let dropped = 0;
     for (const [key, entry] of this.entries) {
       if (keep.has(key)) continue;
       this.entries.delete(key);
       this.drop(entry);
+      dropped += 1;
     }
+    return dropped;
   }
 
   keys(): string[] {

@@ -1,4 +1,4 @@
-import { Application, Container, Graphics, RenderTexture, Sprite } from 'pixi.js';
+import { Application, Container, Graphics, RenderTexture, Sprite, type WebGLRenderer } from 'pixi.js';
 import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import type { Schedule } from '../../compiler/format/schedule.ts';
 import type { Page } from '../../compiler/format/scene.ts';
@@ -8,9 +8,11 @@ import { loadFonts } from './fonts.ts';
 import { FramePlanner, sourceKey, type FramePlan, type FrameSource } from './frame-plan.ts';
 import { checkOverflow } from './overflow-check.ts';
 import { PageCache, type LayerSpec } from './page-cache.ts';
+import { compactPixiBookkeeping, countPixiResources } from './pixi-bookkeeping.ts';
 import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
 import { mountLayer, nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
-import type { FrameInfo, TextProbe, TextProbeRequest } from './page-api.ts';
+import { redrawAreas, type PixelRect } from './redraw-areas.ts';
+import type { DrawCounts, FrameInfo, ResourceCounts, TextProbe, TextProbeRequest } from './page-api.ts';
 import { probeText } from './text-probe.ts';
 
 // The renderer draws one instant of a bundle: render(atMs) is its only notion of time, so the
@@ -78,6 +80,13 @@ export class SignageRenderer {
   private transitionTarget: RenderTexture | undefined;
   private readonly warmTarget = RenderTexture.create({ width: 1, height: 1 });
   private lastComposition = '';
+  /**
+   * True while the canvas holds a still frame (no transition) of lastComposition, drawn whole
+   * or brought up to date area by area: only then may the next frame redraw just the areas
+   * its clocks and tickers changed.
+   */
+  private canvasHoldsStill = false;
+  private readonly drawCounts = { full: 0, areas: 0, unchanged: 0 };
   private requestSeq = 0;
 
   private constructor(
@@ -107,6 +116,10 @@ export class SignageRenderer {
       // Page layers' lifetimes are managed by PageCache; pixi's own collector would drop the
       // pre-rasterised text of a page due in more than a minute.
       gcActive: false,
+      // The canvas keeps its pixels between frames, so a frame in which only a ticker moved
+      // redraws the ticker's band and not the screen (see drawChangedAreas). On software GL a
+      // 1080p frame drawn whole costs the GPU process far more than keeping the buffer does.
+      preserveDrawingBuffer: true,
       ...(options.canvas ? { canvas: options.canvas } : {}),
     });
     // Batchers and their shaders are made on first use, so lowering the limit now applies to all.
@@ -163,6 +176,7 @@ export class SignageRenderer {
       this.transitionTarget = undefined;
     }
     this.lastComposition = '';
+    this.canvasHoldsStill = false;
     if (previous) {
       this.screenRoot.removeChildren();
       this.offscreenRoot.removeChildren();
@@ -213,6 +227,20 @@ export class SignageRenderer {
     return this.state?.cache.keys() ?? [];
   }
 
+  /** How the frames so far were drawn: whole, area by area, or not at all (nothing changed). */
+  frameCounts(): DrawCounts {
+    return { ...this.drawCounts };
+  }
+
+  /** What the renderer holds now: page layers, picture textures and pixi's per-object records. */
+  resourceCounts(): ResourceCounts {
+    return {
+      layers: this.state?.cache.keys().length ?? 0,
+      blobTextures: this.state?.store.size ?? 0,
+      pixi: countPixiResources(this.app.renderer),
+    };
+  }
+
   destroy(): void {
     this.state?.cache.destroy();
     this.state?.store.destroy();
@@ -247,37 +275,76 @@ export class SignageRenderer {
   private draw(state: BundleState, plan: FramePlan): FrameInfo {
     const transition = plan.transition;
     const composition = `${sourceKey(plan.current)}|${transition ? `${transition.kind}:${sourceKey(transition.from)}` : ''}`;
-    let changed = composition !== this.lastComposition || transition !== undefined;
     if (!transition) {
-      changed = this.updateSource(state, plan.current, plan.atMs) || changed;
-      if (changed) {
-        setChildren(this.screenRoot, this.views(state, plan.current));
-        this.app.renderer.render({ container: this.screenRoot, clearColor: this.clearColor(state, plan.current) });
+      const changedAreas = this.updateSource(state, plan.current, plan.atMs);
+      if (composition !== this.lastComposition || !this.canvasHoldsStill) {
+        this.drawWhole(state, plan.current);
+      } else if (changedAreas.length > 0) {
+        this.drawChangedAreas(state, plan.current, changedAreas);
+      } else {
+        this.drawCounts.unchanged += 1;
       }
-    } else if (transition.kind === 'fade') {
-      this.drawFade(state, plan, transition.from, transition.progress);
+      this.canvasHoldsStill = true;
     } else {
-      this.drawSlide(state, plan, transition.from, easeInOut(transition.progress));
+      this.canvasHoldsStill = false;
+      this.drawCounts.full += 1;
+      if (transition.kind === 'fade') this.drawFade(state, plan, transition.from, transition.progress);
+      else this.drawSlide(state, plan, transition.from, easeInOut(transition.progress));
     }
     this.lastComposition = composition;
 
     const keep = new Set([CHROME_UNDER, CHROME_OVER]);
     for (const spec of this.neededSpecs(plan)) keep.add(spec.key);
     if (plan.next.kind === 'page') keep.add(plan.next.page.id);
-    state.cache.retain(keep);
+    // Pages leave the cache one at a time, as the playlist moves on: that is when pixi's
+    // bookkeeping of their objects has emptied slots to drop (see pixi-bookkeeping.ts).
+    if (state.cache.retain(keep) > 0) compactPixiBookkeeping(this.app.renderer);
     this.warmOne(state, plan);
     return this.info(plan, true);
   }
 
-  /** Updates a source's clocks and tickers (and the chrome's, if it shows them) to the instant. */
-  private updateSource(state: BundleState, source: FrameSource, atMs: number): boolean {
-    if (source.kind !== 'page') return false;
-    const time: FrameTime = { atMs, pageStartMs: source.startedAtMs };
-    let changed = state.cache.get(source.page.id)?.update(time) ?? false;
-    if (source.page.showChrome) {
-      changed = state.under.update(time) || changed;
-      changed = state.over.update(time) || changed;
+  private drawWhole(state: BundleState, source: FrameSource): void {
+    setChildren(this.screenRoot, this.views(state, source));
+    this.app.renderer.render({ container: this.screenRoot, clearColor: this.clearColor(state, source) });
+    this.drawCounts.full += 1;
+  }
+
+  /**
+   * Redraws only where clocks and tickers changed: the whole scene, in its usual order, drawn
+   * with the GPU's scissor limited to each area (cleared first, as a whole frame is), so each
+   * area gets exactly the pixels a whole frame would give it and the rest of the canvas keeps
+   * the previous frame's, which are still right there. pixi's WebGL renderer never uses the
+   * scissor itself. A ticker frame at 1080p thus fills a 1730×84 band instead of 1920×1080.
+   */
+  private drawChangedAreas(state: BundleState, source: FrameSource, changed: readonly PixelRect[]): void {
+    const { width, height } = state.manifest.screen;
+    const areas = redrawAreas(changed, { width, height });
+    const gl = this.app.renderer.name === 'webgl' ? (this.app.renderer as WebGLRenderer).gl : undefined;
+    if (!gl || areas === 'whole') {
+      this.drawWhole(state, source);
+      return;
     }
+    setChildren(this.screenRoot, this.views(state, source));
+    const clearColor = this.clearColor(state, source);
+    gl.enable(gl.SCISSOR_TEST);
+    try {
+      for (const area of areas) {
+        // GL's window coordinates start at the bottom-left corner.
+        gl.scissor(area.x, height - area.y - area.h, area.w, area.h);
+        this.app.renderer.render({ container: this.screenRoot, clearColor });
+      }
+    } finally {
+      gl.disable(gl.SCISSOR_TEST);
+    }
+    this.drawCounts.areas += 1;
+  }
+
+  /** Updates a source's clocks and tickers (and the chrome's, if it shows them) to the instant; returns what changed. */
+  private updateSource(state: BundleState, source: FrameSource, atMs: number): PixelRect[] {
+    if (source.kind !== 'page') return [];
+    const time: FrameTime = { atMs, pageStartMs: source.startedAtMs };
+    const changed = [...(state.cache.get(source.page.id)?.update(time) ?? [])];
+    if (source.page.showChrome) changed.push(...state.under.update(time), ...state.over.update(time));
     return changed;
   }
 

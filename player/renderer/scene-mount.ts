@@ -10,6 +10,7 @@ import {
 import { parseColor } from './color.ts';
 import type { FaultSink } from './render-report.ts';
 import { createRunText, measureRun, runTextStyle, splitIntoPieces } from './text-run.ts';
+import type { PixelRect } from './redraw-areas.ts';
 import { layoutTicker, type TickerMeasures } from './ticker-layout.ts';
 
 // Scene node → pixi display object. The renderer is a generic interpreter: it draws what the
@@ -26,8 +27,13 @@ export interface FrameTime {
 
 export interface MountedLayer {
   readonly view: Container;
-  /** Moves clocks and tickers to `time`; true when anything visible changed. */
-  update(time: FrameTime): boolean;
+  /**
+   * Moves clocks and tickers to `time`. Returns the screen areas whose pixels may have changed
+   * (where each changed node drew before and draws now, ink overhangs included); empty when
+   * nothing visible changed. Coordinates are the layer's, which is the screen's while the
+   * layer sits at the origin, as it does everywhere but inside a slide.
+   */
+  update(time: FrameTime): PixelRect[];
   destroy(): void;
 }
 
@@ -41,7 +47,8 @@ export interface MountContext {
 
 interface MountedNode {
   readonly view: Container;
-  update?(time: FrameTime): boolean;
+  /** The areas that changed (see MountedLayer.update); empty when nothing did. */
+  update?(time: FrameTime): PixelRect[];
   dispose?(): void;
 }
 
@@ -69,12 +76,14 @@ export function mountLayer(nodes: readonly SceneNode[], context: MountContext): 
   return {
     view,
     update(time) {
-      let changed = false;
+      const changed: PixelRect[] = [];
       for (const node of dynamic) {
         try {
-          if (node.update?.(time)) changed = true;
+          changed.push(...(node.update?.(time) ?? []));
         } catch (error) {
           context.fault({ code: 'NODE_FAILED', scope: context.scope, message: `a clock or ticker failed to update: ${String(error)}` });
+          // Whatever it drew is unknown now: the whole layer is redrawn.
+          changed.push({ x: 0, y: 0, w: Number.MAX_SAFE_INTEGER, h: Number.MAX_SAFE_INTEGER });
         }
       }
       return changed;
@@ -82,8 +91,11 @@ export function mountLayer(nodes: readonly SceneNode[], context: MountContext): 
     destroy() {
       for (const node of mounted) node.dispose?.();
       // Image textures belong to the BlobTextureStore and text styles are shared between pages:
-      // only the display objects (and each Text's own canvas texture) go here.
-      view.destroy({ children: true, texture: false, textureSource: false, style: false });
+      // only the display objects, each Text's canvas texture and each Graphics' context go
+      // here. pixi destroys a Graphics' own context only when destroy() gets no options at all;
+      // with options it must be asked (context: true), or every rectangle of every page shown
+      // stays in pixi's context hash with its geometry for good.
+      view.destroy({ children: true, context: true, texture: false, textureSource: false, style: false });
     },
   };
 }
@@ -186,18 +198,30 @@ const CLOCK_FORMATTERS: Record<ClockNode['format'], (epochMs: number) => string>
   'lunar-long': formatLunarDateLong,
 };
 
+/**
+ * Where a Text draws, in its layer: its box widened by the style's padding (its texture has
+ * that margin on every side, and ink overhangs reach into it) and a pixel for rounding.
+ */
+function textArea(text: Text, parentX: number, parentY: number, padding: number): PixelRect {
+  const left = Math.floor(parentX + text.x - padding - 1);
+  const top = Math.floor(parentY + text.y - padding - 1);
+  return { x: left, y: top, w: Math.ceil(parentX + text.x + text.width + padding + 1) - left, h: Math.ceil(parentY + text.y + text.height + padding + 1) - top };
+}
+
 function mountClock(node: ClockNode): MountedNode {
   const view = new Container();
   view.position.set(node.x, node.y);
   const style = runTextStyle({ sizePx: node.sizePx, weight: node.weight, color: node.color });
+  const padding = style.padding;
   let shown: string | undefined;
   let text: Text | undefined;
   return {
     view,
     update(time) {
       const value = CLOCK_FORMATTERS[node.format](time.atMs);
-      if (value === shown) return false;
+      if (value === shown) return [];
       shown = value;
+      const before = text ? textArea(text, node.x, node.y, padding) : undefined;
       const width = measureRun(value, style);
       const x = node.align === 'left' ? 0 : node.align === 'center' ? Math.round((node.w - width) / 2) : Math.round(node.w - width);
       if (!text) {
@@ -207,7 +231,8 @@ function mountClock(node: ClockNode): MountedNode {
         text.text = value;
         text.x = x;
       }
-      return true;
+      const after = textArea(text, node.x, node.y, padding);
+      return before ? [before, after] : [after];
     },
   };
 }
@@ -235,7 +260,7 @@ function mountTicker(node: TickerNode): MountedNode {
     update(time) {
       const layout = layoutTicker(node, measures, time.atMs, time.pageStartMs);
       const key = `${layout.activeItems.join(',')}|${layout.origins.join(',')}`;
-      if (key === lastKey) return false;
+      if (key === lastKey) return [];
       lastKey = key;
       const used = new Set<string>();
       for (const element of layout.elements) {
@@ -249,7 +274,8 @@ function mountTicker(node: TickerNode): MountedNode {
         used.add(element.key);
       }
       for (const [slotKey, text] of slots) text.visible = used.has(slotKey);
-      return true;
+      // The mask keeps every piece inside the box.
+      return [{ x: node.x, y: node.y, w: node.w, h: node.h }];
     },
   };
 }

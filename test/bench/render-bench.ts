@@ -56,6 +56,10 @@ interface FramesResult {
   readonly undrawn: number;
   readonly pageIds: string[];
   readonly wallMs: number;
+  /** How the renderer drew the frames: whole, by changed areas, or not at all. */
+  readonly draws: { full: number; areas: number; unchanged: number } | null;
+  /** Long animation frames (> 50 ms): all of it, scripts in it, and the rendering update's own share. */
+  readonly longFrames: { ms: number; scriptMs: number; renderingMs: number }[];
 }
 
 // Runs in the page (Playwright sends the source): plain JavaScript, so that nothing a
@@ -66,6 +70,13 @@ const FRAMES_IN_PAGE = `async ({ startMs, frames, frameMs }) => {
   const supported = (PerformanceObserver.supportedEntryTypes || []).includes('longtask');
   const observer = supported ? new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e); }) : null;
   if (observer) observer.observe({ type: 'longtask' });
+  // Long animation frames (Chromium's LoAF entries) say where a long frame's time went: scripts
+  // (our render() runs in a requestAnimationFrame callback) or the browser's rendering update.
+  const frames = [];
+  const loafSupported = (PerformanceObserver.supportedEntryTypes || []).includes('long-animation-frame');
+  const loaf = loafSupported ? new PerformanceObserver((list) => { for (const e of list.getEntries()) frames.push(e); }) : null;
+  if (loaf) loaf.observe({ type: 'long-animation-frame' });
+  const countsBefore = handle.drawCounts ? handle.drawCounts() : null;
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   const channel = new MessageChannel();
   const nextTask = () => new Promise((resolve) => { channel.port1.onmessage = () => resolve(performance.now()); channel.port2.postMessage(0); });
@@ -98,10 +109,16 @@ const FRAMES_IN_PAGE = `async ({ startMs, frames, frameMs }) => {
   await frame(); await frame();
   await new Promise((resolve) => setTimeout(resolve, 200));
   if (observer) { for (const e of observer.takeRecords()) longTasks.push(e); observer.disconnect(); }
-  const late = longTasks.filter((e) => e.startTime >= afterFirst);
+  if (loaf) { for (const e of loaf.takeRecords()) frames.push(e); loaf.disconnect(); }
+  const countsAfter = handle.drawCounts ? handle.drawCounts() : null;
+  const draws = countsBefore && countsAfter ? { full: countsAfter.full - countsBefore.full, areas: countsAfter.areas - countsBefore.areas, unchanged: countsAfter.unchanged - countsBefore.unchanged } : null;
+  const longFrames = frames.filter((e) => e.startTime >= afterFirst).map((e) => {
+    const scriptMs = (e.scripts || []).reduce((sum, s) => sum + s.duration, 0);
+    return { ms: e.duration, scriptMs, renderingMs: e.startTime + e.duration - (e.renderStart || e.startTime) - (e.scripts || []).filter((s) => s.startTime >= e.renderStart).reduce((sum, s) => sum + s.duration, 0) };
+  });
   // How much of each long task was the project's own JavaScript (render() calls inside it).
   const jsInside = late.map((e) => spans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, e.startTime + e.duration) - Math.max(a, e.startTime)), 0));
-  return { times, rest, firstRenderMs, longTasks: late.map((e) => e.duration), longTaskJsMs: jsInside, longTasksSupported: supported, undrawn, pageIds: [...pageIds], wallMs };
+  return { times, rest, firstRenderMs, longTasks: late.map((e) => e.duration), longTaskJsMs: jsInside, longTasksSupported: supported, undrawn, pageIds: [...pageIds], wallMs, draws, longFrames };
 }`;
 
 async function drawFrames(page: Page, startMs: number, frames: number): Promise<FramesResult> {
@@ -216,6 +233,12 @@ export async function run(args: string[]): Promise<void> {
             long_task_js_ms_max: result.longTaskJsMs.length ? round(Math.max(...result.longTaskJsMs), 1) : null,
             long_tasks_js_over_50ms: jsLong,
             undrawn_frames: result.undrawn,
+            frames_drawn_whole: result.draws?.full ?? null,
+            frames_drawn_by_areas: result.draws?.areas ?? null,
+            frames_unchanged: result.draws?.unchanged ?? null,
+            long_animation_frames: result.longFrames.length,
+            long_frame_script_ms_median: result.longFrames.length ? round(median(result.longFrames.map((f) => f.scriptMs)), 1) : null,
+            long_frame_rendering_ms_median: result.longFrames.length ? round(median(result.longFrames.map((f) => f.renderingMs)), 1) : null,
             pages_seen: result.pageIds,
             // Wall time of the rAF-driven run: paced by software GL, not a frame-rate claim.
             wall_s: round(result.wallMs / 1000, 1),

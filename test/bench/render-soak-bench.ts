@@ -3,6 +3,7 @@ import { chromium } from 'playwright';
 import type { Schedule } from '../../compiler/format/schedule.ts';
 import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import { pageAt, resolveActive } from '../../compiler/format/resolve-active.ts';
+import type { ResourceCounts } from '../../player/renderer/page-api.ts';
 import { openRendererSession, type RendererSession } from '../../player/snapshot/snapshot.ts';
 import { compileSampleBundle } from '../renderer/sample-bundle.ts';
 import { CONTENT_AT } from '../visual/scenes.ts';
@@ -14,6 +15,10 @@ import { emit, median, percentile, round } from './stats.ts';
 // plays them (days of content, nights off, the flood warning's takeover), alternately halfway
 // through the incoming page's transition and after it. JS heap (after a forced GC) and live
 // textures are sampled on the same page and instant after a warm-up and after the last change.
+// The warm-up (warmupLength) runs until every page of the run has been shown once and a whole
+// day of the clock has passed, so caches that fill once are full before the first sample and
+// the ratio measures growth per page change. Each sample also carries the renderer's own
+// resourceCounts(): page layers, picture textures and pixi's per-object records.
 //
 // The renderer does not report a texture count, so the page's WebGL contexts are counted from
 // outside: createTexture/deleteTexture are wrapped before the page's script runs (live = made −
@@ -62,6 +67,8 @@ interface Sample {
   readonly glBuffers: number;
   readonly bitmaps: number;
   readonly cachedLayers: number;
+  /** The renderer's own account (signageRenderer.resourceCounts()). */
+  readonly counts: ResourceCounts;
 }
 
 const SAMPLE = `(async () => {
@@ -73,6 +80,7 @@ const SAMPLE = `(async () => {
     glBuffers: c.buffers.made - c.buffers.deleted,
     bitmaps: c.bitmaps.made - c.bitmaps.closed,
     cachedLayers: window.signageRenderer.cachedLayerKeys().length,
+    counts: window.signageRenderer.resourceCounts(),
   };
 })()`;
 
@@ -120,6 +128,30 @@ export function pageChanges(schedule: Schedule, manifest: BundleManifest, fromMs
   return changes;
 }
 
+/**
+ * How many changes the warm-up takes: at least `minimum`, and enough that every page the run
+ * will show has been shown once and a whole day of the clock has passed (every page built,
+ * every clock string drawn). A leak grows with each change; a cache that fills once fills
+ * during the warm-up, so the before/after ratio measures only the first.
+ */
+export function warmupLength(changes: readonly Change[], minimum: number): number {
+  const pages = new Set(changes.map((c) => c.pageId ?? '(off)'));
+  const seen = new Set<string>();
+  const dayLater = changes[0]!.atMs + 86_400_000;
+  for (let i = 0; i < changes.length; i += 1) {
+    seen.add(changes[i]!.pageId ?? '(off)');
+    if (i + 1 >= minimum && seen.size === pages.size && changes[i]!.atMs >= dayLater) return i + 1;
+  }
+  throw new Error('the planned changes never show every page after a day: plan more changes');
+}
+
+/** The counts a summary line shows: pixi's records as live/slots. */
+function countsLine(counts: ResourceCounts): Record<string, string | number> {
+  const line: Record<string, string | number> = { layers: counts.layers, blob_textures: counts.blobTextures };
+  for (const [name, c] of Object.entries(counts.pixi)) line[`pixi_${name}`] = `${c.live}/${c.slots}`;
+  return line;
+}
+
 async function sample(session: RendererSession, atMs: number): Promise<Sample> {
   const frame = await session.render(atMs);
   if (frame.pageId !== SAMPLE_PAGE || !frame.drawn) throw new Error(`sample instant shows ${JSON.stringify(frame)}`);
@@ -149,13 +181,17 @@ export async function run(args: string[]): Promise<void> {
       const schedule = bundle.schedules.get(SCREEN)!;
       const manifest = bundle.manifests.get(SCREEN)!;
       const sampleAt = instantOnPage(bundle, SCREEN, SAMPLE_PAGE, 2000);
-      const changes = pageChanges(schedule, manifest, CONTENT_AT, warmup + total);
+      // Plan generously, then cut: the warm-up's length depends on the plan itself.
+      const planned = pageChanges(schedule, manifest, CONTENT_AT, Math.max(warmup, 2000) + total);
+      const warmupChanges = warmupLength(planned.slice(0, planned.length - total), warmup);
+      const changes = planned.slice(0, warmupChanges + total);
       const span = changes.at(-1)!.atMs - changes[0]!.atMs;
       emit({
         event: 'plan',
         screen: SCREEN,
         changes: total,
-        warmup,
+        warmup: warmupChanges,
+        warmup_days: round((changes[warmupChanges]!.atMs - changes[0]!.atMs) / 86_400_000, 2),
         clock_span_days: round(span / 86_400_000, 2),
         distinct_pages: new Set(changes.map((c) => c.pageId ?? '(off)')).size,
       });
@@ -172,15 +208,15 @@ export async function run(args: string[]): Promise<void> {
         return { times, undrawn };
       };
 
-      await drive(changes.slice(0, warmup));
+      await drive(changes.slice(0, warmupChanges));
       const before = await sample(session, sampleAt);
-      emit({ event: 'sample', when: 'before', after_changes: warmup, heap_mb: round(before.heapBytes / 1e6, 2), gl_textures: before.glTextures, gl_buffers: before.glBuffers, bitmaps: before.bitmaps, cached_layers: before.cachedLayers });
+      emit({ event: 'sample', when: 'before', after_changes: warmupChanges, heap_mb: round(before.heapBytes / 1e6, 2), gl_textures: before.glTextures, gl_buffers: before.glBuffers, bitmaps: before.bitmaps, cached_layers: before.cachedLayers, ...countsLine(before.counts) });
 
       const allTimes: number[] = [];
       let undrawn = 0;
       const step = Number(values.every);
       for (let done = 0; done < total; done += step) {
-        const result = await drive(changes.slice(warmup + done, warmup + Math.min(total, done + step)));
+        const result = await drive(changes.slice(warmupChanges + done, warmupChanges + Math.min(total, done + step)));
         allTimes.push(...result.times);
         undrawn += result.undrawn;
         const mem = (await session.page.evaluate(SAMPLE)) as Sample;
@@ -192,11 +228,12 @@ export async function run(args: string[]): Promise<void> {
           gl_buffers: mem.glBuffers,
           bitmaps: mem.bitmaps,
           cached_layers: mem.cachedLayers,
+          ...countsLine(mem.counts),
           elapsed_s: round((performance.now() - started) / 1000, 0),
         });
       }
       const after = await sample(session, sampleAt);
-      emit({ event: 'sample', when: 'after', after_changes: warmup + total, heap_mb: round(after.heapBytes / 1e6, 2), gl_textures: after.glTextures, gl_buffers: after.glBuffers, bitmaps: after.bitmaps, cached_layers: after.cachedLayers });
+      emit({ event: 'sample', when: 'after', after_changes: warmupChanges + total, heap_mb: round(after.heapBytes / 1e6, 2), gl_textures: after.glTextures, gl_buffers: after.glBuffers, bitmaps: after.bitmaps, cached_layers: after.cachedLayers, ...countsLine(after.counts) });
 
       const faults = (await session.report()).faults;
       const heapGrowth = after.heapBytes / before.heapBytes - 1;
@@ -219,6 +256,8 @@ export async function run(args: string[]): Promise<void> {
         bitmaps_after: after.bitmaps,
         cached_layers_before: before.cachedLayers,
         cached_layers_after: after.cachedLayers,
+        counts_before: countsLine(before.counts),
+        counts_after: countsLine(after.counts),
         // render() until the change is drawn, waiting for the page's pictures and layers when they are not preloaded.
         change_ms_median: round(median(allTimes)),
         change_ms_p99: round(percentile(allTimes, 99)),
