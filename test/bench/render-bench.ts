@@ -14,6 +14,19 @@ import { emit, median, percentile, round } from './stats.ts';
 // (> 50 ms on the page's main thread) are counted with PerformanceObserver('longtask') after
 // the first frame. first_frame_ms is navigation start → first render() resolved with
 // drawn: true, for a fresh page loading a bundle already on this machine.
+//
+// What the long tasks are (a Chromium trace of 1080p ticker frames, 2026-11-22): not our
+// JavaScript (long_tasks_js counts tasks in which render() itself ran over 50 ms: none), but
+// ProxyMain::BeginMainFrame → Commit → GLES2::ReadPixels → CommandBufferHelper::Finish. With
+// no GPU, Chromium composites in software, so every frame in which the canvas changed is read
+// back whole (1920×1080) from the GPU process, and the read waits until SwiftShader has run
+// all queued GL work. The renderer now redraws only the areas clocks and tickers change
+// (frames_drawn_by_areas), which cut the GPU work per ticker frame to the read-back itself plus
+// the band; what is left is the read-back of the full canvas, which the page cannot shrink
+// short of moving the ticker to a canvas of its own. long_tasks is reported as the issue
+// defines it (every task > 50 ms after the first frame), long_tasks_js beside it, and each
+// screen's line has the long animation frames (LoAF) split into script and rendering time.
+// On a machine with a GPU the read-back does not exist (the canvas is composited as a texture).
 
 const FRAME_MS = 1000 / 60;
 
@@ -72,9 +85,9 @@ const FRAMES_IN_PAGE = `async ({ startMs, frames, frameMs }) => {
   if (observer) observer.observe({ type: 'longtask' });
   // Long animation frames (Chromium's LoAF entries) say where a long frame's time went: scripts
   // (our render() runs in a requestAnimationFrame callback) or the browser's rendering update.
-  const frames = [];
+  const animationFrames = [];
   const loafSupported = (PerformanceObserver.supportedEntryTypes || []).includes('long-animation-frame');
-  const loaf = loafSupported ? new PerformanceObserver((list) => { for (const e of list.getEntries()) frames.push(e); }) : null;
+  const loaf = loafSupported ? new PerformanceObserver((list) => { for (const e of list.getEntries()) animationFrames.push(e); }) : null;
   if (loaf) loaf.observe({ type: 'long-animation-frame' });
   const countsBefore = handle.drawCounts ? handle.drawCounts() : null;
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
@@ -109,13 +122,14 @@ const FRAMES_IN_PAGE = `async ({ startMs, frames, frameMs }) => {
   await frame(); await frame();
   await new Promise((resolve) => setTimeout(resolve, 200));
   if (observer) { for (const e of observer.takeRecords()) longTasks.push(e); observer.disconnect(); }
-  if (loaf) { for (const e of loaf.takeRecords()) frames.push(e); loaf.disconnect(); }
+  if (loaf) { for (const e of loaf.takeRecords()) animationFrames.push(e); loaf.disconnect(); }
   const countsAfter = handle.drawCounts ? handle.drawCounts() : null;
   const draws = countsBefore && countsAfter ? { full: countsAfter.full - countsBefore.full, areas: countsAfter.areas - countsBefore.areas, unchanged: countsAfter.unchanged - countsBefore.unchanged } : null;
-  const longFrames = frames.filter((e) => e.startTime >= afterFirst).map((e) => {
+  const longFrames = animationFrames.filter((e) => e.startTime >= afterFirst).map((e) => {
     const scriptMs = (e.scripts || []).reduce((sum, s) => sum + s.duration, 0);
     return { ms: e.duration, scriptMs, renderingMs: e.startTime + e.duration - (e.renderStart || e.startTime) - (e.scripts || []).filter((s) => s.startTime >= e.renderStart).reduce((sum, s) => sum + s.duration, 0) };
   });
+  const late = longTasks.filter((e) => e.startTime >= afterFirst);
   // How much of each long task was the project's own JavaScript (render() calls inside it).
   const jsInside = late.map((e) => spans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, e.startTime + e.duration) - Math.max(a, e.startTime)), 0));
   return { times, rest, firstRenderMs, longTasks: late.map((e) => e.duration), longTaskJsMs: jsInside, longTasksSupported: supported, undrawn, pageIds: [...pageIds], wallMs, draws, longFrames };
