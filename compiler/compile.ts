@@ -25,6 +25,8 @@ import { planScreen } from './plan/plan-screen.ts';
 import { selectNotices, sitePath, type SkippedNotice } from './plan/select-notices.ts';
 import type { TextMeasurer } from './plan/text-measure.ts';
 import { sha256Hex, signBytes } from './trust/station-key.ts';
+import { signStatement } from './trust/emergency-signing.ts';
+import { noticeEmergencyStatements } from './cap/notice-emergency.ts';
 import type { PlannedNode, PlannedPage } from '../layouts/common/layout-types.ts';
 
 // compile(): approved notices + site description + layouts → one signed bundle per screen.
@@ -224,6 +226,13 @@ export async function compile(options: CompileOptions): Promise<CompileReport> {
     if (options.privateKey) {
       files.set('manifest.sig', canonicalJson(signBytes(Buffer.from(manifestText), options.privateKey)));
       files.set('schedule.sig', canonicalJson(signBytes(Buffer.from(scheduleText), options.privateKey)));
+      // Emergency notices also travel the emergency path, ahead of the bundle's blobs
+      // (compiler/cap/notice-emergency.ts); the hub stores these when it publishes.
+      for (const statement of noticeEmergencyStatements({ manifest, signedAtMs: options.atMs })) {
+        const signed = signStatement(statement, options.privateKey);
+        files.set(`emergency-${statement.manifest!.notices[0]!.id}.json`, signed.bytes.toString('utf8'));
+        files.set(`emergency-${statement.manifest!.notices[0]!.id}.sig`, signed.signature.toString('utf8'));
+      }
     }
     await replaceDirectory(join(options.outDir, 'screens', screen.id), files);
     screens.push({ screen: screen.id, bundleId, pages: manifest.pages.length, notices: manifest.notices.map((n) => n.id), signed: options.privateKey !== undefined });

@@ -64,11 +64,11 @@ export class EmergencyDispatch {
   }
 
   /** Looks for statements stored by other processes and sends them; also run by the poller. */
-  poll(): void {
+  poll(options: { force?: boolean } = {}): void {
     const { db, logger } = this.options;
     try {
       const version = db.dataVersion();
-      if (version === this.lastVersion) return;
+      if (version === this.lastVersion && !options.force) return;
       this.lastVersion = version;
       const rows = db.statementsAfter(this.lastSeq);
       for (const row of rows) {

@@ -4,9 +4,10 @@ import { DEFAULT_LIFETIME_MS } from '../compiler/cap/evaluate-alert.ts';
 import { capNoticeId } from '../compiler/cap/cap-notice.ts';
 import { decisionReachesScreens, emergencyBundles, emergencyStatement, type EmergencyOrigin } from '../compiler/cap/emergency-statement.ts';
 import type { Site } from '../compiler/format/site-schema.ts';
-import { toVietnamWallTime } from '../compiler/format/vietnam-time.ts';
+import { capTimeText, stationSender } from '../compiler/cap/notice-emergency.ts';
 import type { TextMeasurer } from '../compiler/plan/text-measure.ts';
 import { signStatement } from '../compiler/trust/emergency-signing.ts';
+import type { EmergencyStatement } from '../compiler/cap/emergency-statement.ts';
 import type { AlertDatabase, AlertRow, NewStatement } from './alert-database.ts';
 
 // The station side of the emergency path: a decision about an alert becomes a stored alert
@@ -146,13 +147,6 @@ export function recordUnreadable(context: Pick<IssueContext, 'db' | 'site' | 'no
   });
 }
 
-/** A CAP dateTime in Vietnam time ("2026-11-22T10:05:00+07:00"), as the keys of station cancels carry. */
-export function capTimeText(ms: number): string {
-  const wall = toVietnamWallTime(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${wall.year}-${two(wall.month)}-${two(wall.day)}T${two(wall.hour)}:${two(wall.minute)}:${two(wall.second)}+07:00`;
-}
-
 export class AlertNotFoundError extends Error {
   override readonly name = 'AlertNotFoundError';
 }
@@ -181,7 +175,7 @@ export function operatorCancel(options: { db: AlertDatabase; id: string; private
     const alert = findActiveAlert(db, options.id);
     const key = alert.key!;
     const identifier = key.split(',')[1]!;
-    const cancelKey = `station@${alert.site},huy-${identifier}-${nowMs.toString(36)},${capTimeText(nowMs)}`;
+    const cancelKey = `${stationSender(alert.site)},huy-${identifier}-${nowMs.toString(36)},${capTimeText(nowMs)}`;
     const decision: CancelDecision = { kind: 'cancel', key: cancelKey, issuedAtMs: nowMs, exercise: false, targets: [key], warnings: options.reason ? [options.reason] : [] };
     const screens = [...new Set(db.statementsOfAlert(key).map((row) => row.screenId))];
     db.insertAlert({
@@ -209,5 +203,64 @@ export function operatorCancel(options: { db: AlertDatabase; id: string; private
       db.insertStatement({ id: signed.id, alertKey: cancelKey, screenId: screen, kind: 'cancel', bytes: signed.bytes, signature: signed.signature, signedAtMs: nowMs, relevantUntilMs: Math.max(alert.expiresMs ?? 0, nowMs + DEFAULT_LIFETIME_MS) });
     }
     return { key, cancelKey, screens };
+  });
+}
+
+/** A statement file of a compile, verified against the station key. */
+export interface VerifiedStatementFile {
+  readonly id: string;
+  readonly statement: EmergencyStatement;
+  readonly bytes: Buffer;
+  readonly signature: Buffer;
+}
+
+/**
+ * A publish's emergency notices (compiler/cap/notice-emergency.ts): each new one is stored as
+ * an alert of origin "notice" with its statements, and the hub pushes them at once. A notice
+ * already stored (same id and approved text) is left alone. One that the site's earlier
+ * publishes carried and this one does not is marked ended: the players drop it when the new
+ * content bundle is active (emergency-view.ts).
+ */
+export function storeNoticeStatements(options: { db: AlertDatabase; site: string; statements: readonly VerifiedStatementFile[]; nowMs: number; source: string }): { stored: string[]; ended: string[] } {
+  const { db, nowMs } = options;
+  return db.transaction(() => {
+    const byKey = new Map<string, VerifiedStatementFile[]>();
+    for (const file of options.statements) byKey.set(file.statement.decision.key, [...(byKey.get(file.statement.decision.key) ?? []), file]);
+    const stored: string[] = [];
+    for (const [key, files] of byKey) {
+      if (db.alert(key)) continue;
+      const decision = files[0]!.statement.decision;
+      if (decision.kind !== 'show') continue;
+      db.insertAlert({
+        key,
+        site: options.site,
+        origin: 'notice',
+        kind: 'show',
+        status: 'active',
+        code: null,
+        reason: null,
+        headline: decision.headline,
+        presentation: decision.presentation,
+        riskLevel: decision.riskLevel,
+        exercise: false,
+        issuedMs: decision.issuedAtMs,
+        expiresMs: decision.expiresMs,
+        decisionJson: JSON.stringify(decision),
+        source: options.source,
+        sourceHash: files[0]!.statement.manifest?.notices[0]?.sourceHash ?? null,
+        ingestedMs: nowMs,
+      });
+      for (const file of files) {
+        db.insertStatement({ id: file.id, alertKey: key, screenId: file.statement.screen, kind: 'show', bytes: file.bytes, signature: file.signature, signedAtMs: file.statement.signedAtMs, relevantUntilMs: decision.expiresMs });
+      }
+      stored.push(key);
+    }
+    const ended: string[] = [];
+    for (const alert of db.alerts()) {
+      if (alert.origin !== 'notice' || alert.status !== 'active' || alert.site !== options.site || alert.key === null || byKey.has(alert.key)) continue;
+      db.endAlert({ key: alert.key, status: 'ended', endedBy: `publish of ${options.source} (no longer in the content)`, endedMs: nowMs });
+      ended.push(alert.key);
+    }
+    return { stored, ended };
   });
 }

@@ -231,7 +231,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let publishing: Promise<unknown> = Promise.resolve();
   const publish = (bundlesDir: string): Promise<{ changedScreens: string[] }> => {
     const run = publishing.then(async () => {
-      const result = await publishBundles({ db, dataDir: options.dataDir, bundlesDir, stationPublicKey: options.stationPublicKey, clock });
+      const result = await publishBundles({ db, dataDir: options.dataDir, bundlesDir, stationPublicKey: options.stationPublicKey, clock, alerts });
+      // Emergency notices first: they are written to this process's own connection, which
+      // data_version does not report, so the dispatcher is told directly.
+      emergencies.poll({ force: true });
       offerChanges();
       logger.info('published', { bundlesDir, changed: result.changedScreens, unchanged: result.unchangedScreens });
       return { changedScreens: result.changedScreens };

@@ -4,7 +4,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idSchema } from '../compiler/format/notice-schema.ts';
 import { BundleVerificationError, verifyBlob, verifyManifest, verifySchedule, type VerifyFailureCode } from '../compiler/trust/verify-bundle.ts';
+import { StatementRefusedError, verifyStatement } from '../compiler/trust/emergency-signing.ts';
+import { ALERT_DATABASE_FILE, AlertDatabase } from './alert-database.ts';
 import { BlobStore, type BlobStaging } from './blob-store.ts';
+import { storeNoticeStatements, type VerifiedStatementFile } from './emergency-issue.ts';
 import type { HubDatabase, NewBundle } from './hub-database.ts';
 
 // Publishing takes a compiler output directory (screens/<id>/{manifest,schedule}.{json,sig},
@@ -36,6 +39,8 @@ export interface PublishOptions {
   /** The pinned station key: the hub refuses what players would refuse. */
   readonly stationPublicKey: KeyObject;
   readonly clock?: () => number;
+  /** The alert record to store emergency notices in; DATA/alerts.sqlite is opened when absent. */
+  readonly alerts?: AlertDatabase;
 }
 
 export interface PublishResult {
@@ -80,8 +85,10 @@ export async function publishBundles(options: PublishOptions): Promise<PublishRe
     const accepted: NewBundle[] = [];
     const expectedCurrent = new Map<string, string | null>();
     const unchangedScreens: string[] = [];
+    const emergencies: VerifiedStatementFile[] = [];
     for (const screenId of ids) {
       const candidate = await verifyScreen({ ...options, screenId, store, staging, publishedMs: clock() });
+      emergencies.push(...(await verifyEmergencyFiles({ bundlesDir: options.bundlesDir, screenId, stationPublicKey: options.stationPublicKey })));
       const current = options.db.currentBundle(screenId);
       expectedCurrent.set(screenId, current?.bundleId ?? null);
       if (current?.bundleId === candidate.bundleId) {
@@ -107,11 +114,41 @@ export async function publishBundles(options: PublishOptions): Promise<PublishRe
     } else {
       await staging.discard();
     }
+    // Emergency notices also go out on the emergency path: stored after the bundles, so a
+    // refused publish stores none. The site is the one every bundle of the compile names.
+    const site = emergencies[0]?.statement.site ?? (accepted[0] ? (JSON.parse(accepted[0].manifest.toString('utf8')) as { site: { id: string } }).site.id : undefined);
+    if (site !== undefined) {
+      const alerts = options.alerts ?? AlertDatabase.open(join(options.dataDir, ALERT_DATABASE_FILE));
+      try {
+        storeNoticeStatements({ db: alerts, site, statements: emergencies, nowMs: clock(), source: options.bundlesDir });
+      } finally {
+        if (!options.alerts) alerts.close();
+      }
+    }
     return { changedScreens: accepted.map((bundle) => bundle.screenId), unchangedScreens };
   } catch (error) {
     await staging.discard();
     throw error;
   }
+}
+
+/** screens/<id>/emergency-<notice>.{json,sig}: the compile's signed emergency notices for the screen. */
+async function verifyEmergencyFiles(options: { bundlesDir: string; screenId: string; stationPublicKey: KeyObject }): Promise<VerifiedStatementFile[]> {
+  const screenDir = join(options.bundlesDir, 'screens', options.screenId);
+  const names = (await readdir(screenDir)).filter((name) => /^emergency-.+\.json$/.test(name)).sort();
+  const verified: VerifiedStatementFile[] = [];
+  for (const name of names) {
+    const bytes = await readFile(join(screenDir, name));
+    const signature = await readOptional(join(screenDir, name.replace(/\.json$/, '.sig')));
+    try {
+      if (!signature) throw new StatementRefusedError('EMERGENCY_SIGNATURE_INVALID', 'no signature file beside it');
+      verified.push({ ...verifyStatement({ bytes, signature, publicKey: options.stationPublicKey, screenId: options.screenId }), bytes, signature });
+    } catch (error) {
+      if (!(error instanceof StatementRefusedError)) throw error;
+      throw new PublishError({ code: 'BUNDLE_SIGNATURE_INVALID', message: `screen ${options.screenId}: ${join(screenDir, name)}: ${error.message}; nothing was published`, screenId: options.screenId });
+    }
+  }
+  return verified;
 }
 
 async function verifyScreen(options: {

@@ -3,6 +3,7 @@ import { SCHEDULE_SCHEMA_VERSION, type Schedule } from '../format/schedule.ts';
 import { activeAlerts, emptyLedger, recordDecision } from './alert-ledger.ts';
 import type { ShowDecision } from './evaluate-alert.ts';
 import type { EmergencyStatement } from './emergency-statement.ts';
+import { noticeOfStatement } from './notice-emergency.ts';
 
 // What a screen shows of the emergency statements it holds, at one instant. Pure: the player
 // calls it with its own clock (so an alert ends at `expires` with no network), the hub and
@@ -13,6 +14,10 @@ import type { EmergencyStatement } from './emergency-statement.ts';
 //     not hidden behind the first; the pages alternate);
 //   - else the first active banner, over the normal content;
 //   - else nothing: normal content.
+// Emergency notices of the commune (origin "notice") are measured against the content bundle
+// on screen: once it carries the same notice (id and approved text) the content shows it,
+// with its pictures, and the statement only counts as displayed; a content bundle compiled
+// after the statement that no longer carries the notice withdraws it.
 
 export interface HeldStatement {
   /** sha256 of the signed statement bytes. */
@@ -21,6 +26,14 @@ export interface HeldStatement {
 }
 
 export type AckState = 'displayed' | 'pending' | 'accepted' | 'ended' | 'applied';
+
+/** What the active content bundle says about the commune's emergency notices. */
+export interface ContentNotices {
+  /** The content bundle's compile instant. */
+  readonly issuedAtMs: number;
+  /** Its emergency notices: id → source hash of the approved text. */
+  readonly emergencyNotices: ReadonlyMap<string, string>;
+}
 
 export interface EmergencyView {
   /** Takeovers on screen now, in screen order (highest risk first). */
@@ -48,8 +61,16 @@ function newestPerKey(held: readonly HeldStatement[]): HeldStatement[] {
   return [...byKey.values()];
 }
 
-export function emergencyView(held: readonly HeldStatement[], nowMs: number): EmergencyView {
-  const newest = newestPerKey(held);
+export function emergencyView(held: readonly HeldStatement[], nowMs: number, content?: ContentNotices): EmergencyView {
+  const covered = new Set<string>();
+  const withdrawn = new Set<string>();
+  for (const entry of held) {
+    const notice = noticeOfStatement(entry.statement);
+    if (!notice || !content) continue;
+    if (content.emergencyNotices.get(notice.id) === notice.sourceHash) covered.add(entry.id);
+    else if (content.issuedAtMs > entry.statement.signedAtMs) withdrawn.add(entry.id);
+  }
+  const newest = newestPerKey(held.filter((entry) => !covered.has(entry.id) && !withdrawn.has(entry.id)));
   let ledger = emptyLedger();
   for (const entry of newest) ledger = recordDecision(ledger, entry.statement.decision).ledger;
   const view = activeAlerts(ledger, nowMs);
@@ -66,7 +87,9 @@ export function emergencyView(held: readonly HeldStatement[], nowMs: number): Em
   for (const entry of held) {
     const { decision } = entry.statement;
     let state: AckState;
-    if (decision.kind !== 'show') state = 'applied';
+    if (covered.has(entry.id)) state = 'displayed';
+    else if (withdrawn.has(entry.id)) state = 'ended';
+    else if (decision.kind !== 'show') state = 'applied';
     else if (displayed.has(entry.id)) state = 'displayed';
     else if (pending.has(decision.key) && byKey.get(decision.key) === entry) state = 'pending';
     else if (active.has(decision.key) && byKey.get(decision.key) === entry) state = 'accepted';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { emergencyView, takeoverPlay, type EmergencyView, type HeldStatement, type TakeoverPlay } from '../../compiler/cap/emergency-view.ts';
+import { emergencyView, takeoverPlay, type ContentNotices, type EmergencyView, type HeldStatement, type TakeoverPlay } from '../../compiler/cap/emergency-view.ts';
 import type { emergencyAckMessage } from '../../compiler/format/wire-messages.ts';
 import type { EmergencyStore } from './emergency-store.ts';
 import type { Logger } from './logger.ts';
@@ -33,6 +33,8 @@ export interface EmergencyControllerOptions {
   /** Sends an acknowledgement if connected; false when it could not be sent now. */
   readonly sendAck: (ack: EmergencyAck) => boolean;
   readonly onChange: (onScreen: EmergencyOnScreen) => void;
+  /** The active content bundle's emergency notices (emergency-view.ts); call refresh() when it changes. */
+  readonly content?: () => ContentNotices | undefined;
   /** Sleep at most this long, so that a clock that jumps is noticed. */
   readonly maxSleepMs?: number;
 }
@@ -58,7 +60,7 @@ export class EmergencyController {
     if (this.stopped) return this.current;
     const { store, clock } = this.options;
     const nowMs = clock();
-    const view = emergencyView(store.all(), nowMs);
+    const view = emergencyView(store.all(), nowMs, this.options.content?.());
     const revision = revisionOf(view);
     const changed = revision !== this.current.revision;
     if (changed) {

@@ -7,6 +7,7 @@ import type { BackoffPolicy } from './backoff.ts';
 import { BrightnessOutput } from './brightness-output.ts';
 import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
+import type { ContentNotices } from '../../compiler/cap/emergency-view.ts';
 import { EmergencyController } from './emergency-controller.ts';
 import { EmergencyStore } from './emergency-store.ts';
 import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
@@ -91,6 +92,19 @@ export interface RunningPlayer {
   readonly localUrl: string;
   snapshot(): PlayerState;
   close(): Promise<void>;
+}
+
+let contentNoticesCache: { bundleId: string; notices: ContentNotices } | undefined;
+
+/** The commune emergency notices an active content bundle carries (verified when it was stored). */
+function contentNotices(bundle: StoredBundle | undefined): ContentNotices | undefined {
+  if (!bundle) return undefined;
+  if (contentNoticesCache?.bundleId !== bundle.id) {
+    const manifest = JSON.parse(bundle.manifestBytes.toString('utf8')) as { notices: { id: string; priority: string; sourceHash: string }[] };
+    const notices = { issuedAtMs: bundle.issuedAtMs, emergencyNotices: new Map(manifest.notices.filter((n) => n.priority === 'emergency').map((n) => [n.id, n.sourceHash])) };
+    contentNoticesCache = { bundleId: bundle.id, notices };
+  }
+  return contentNoticesCache.notices;
 }
 
 function playable(bundle: StoredBundle | undefined): PlayableBundle | undefined {
@@ -196,6 +210,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       logger,
       ...(options.wakeAfter ? { wakeAfter: options.wakeAfter } : {}),
       sendAck: (ack) => client?.sendEmergencyAck(ack) ?? false,
+      content: () => contentNotices(store.active()),
       onChange: (onScreen) => {
         // The renderer first, in the same tick as the commit: it draws the change on its next frame.
         server?.emergencyChanged(onScreen);
@@ -325,6 +340,8 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
           // First, in the same tick as the commit: the renderer hears of it before its next frame.
           server?.bundleChanged({ bundleId: event.result.activeId, previousBundleId: event.result.previousId });
           const active = playable(store.active());
+          // The content may carry (or have dropped) a commune emergency notice sent ahead as a statement.
+          emergencyController.refresh();
           // Under a takeover the new content waits behind it; the driver plays it once the alert ends.
           driver.show(playing());
           scheduler.setSchedule(active?.schedule);
