@@ -159,6 +159,10 @@ export function findActiveAlert(db: AlertDatabase, id: string): AlertRow {
   const candidates = db.alerts().filter((alert) => alert.key !== null && alert.kind === 'show');
   const matches = candidates.filter((alert) => alert.key === id || alert.key!.split(',')[1] === id || capNoticeId(alert.key!) === id);
   const active = matches.filter((alert) => alert.status === 'active');
+  if (active.length === 1 && active[0]!.origin === 'notice') {
+    // Its content bundle would show it again: a notice is withdrawn where it was approved.
+    throw new AlertNotFoundError(`"${id}" is the commune's emergency notice ${active[0]!.key}; withdraw the notice ("signage withdraw") and publish a new compile, which takes it off every screen`);
+  }
   if (active.length === 1) return active[0]!;
   if (active.length > 1) throw new AlertNotFoundError(`"${id}" names ${active.length} active alerts; give the full key (see "signage hub alerts")`);
   if (matches.length > 0) throw new AlertNotFoundError(`alert "${id}" is not on screens any more (${matches[0]!.status}); nothing to cancel`);
