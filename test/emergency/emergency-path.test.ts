@@ -8,9 +8,9 @@ import { operatorCancel } from '../../hub/emergency-issue.ts';
 import { HubDatabase, HUB_DATABASE_FILE } from '../../hub/hub-database.ts';
 import { at, fixturePath, SAMPLE_ALERT, SAMPLE_CANCEL, SAMPLE_KEY, U1_KEY, U2_KEY } from '../cap/cap-fixtures.ts';
 import { compileSamples, makeStation } from '../player/support/bundles.ts';
-import { fastClock, startTestPlayer, waitFor, type TestPlayer } from '../player/support/player-fixtures.ts';
+import { fastClock, startTestPlayer, type TestPlayer } from '../player/support/player-fixtures.ts';
 import { scratchDir } from '../support/paths.ts';
-import { ackStates, capXml, enrolledPlayer, fastWakeAfter, fetchEmergency, ingestAt, loadMeasurer, startStationHub, withAlerts } from './support.ts';
+import { ackStates, capXml, enrolledPlayer, fastWakeAfter, fetchEmergency, ingestAt, loadMeasurer, startStationHub, withAlerts, waitLong } from './support.ts';
 
 // The emergency path end to end with real parts: a hub on 127.0.0.1 with its SQLite files,
 // player cores with their own SQLite caches, the station's CAP intake signing with a real
@@ -77,7 +77,7 @@ test('the sample CAP alert: pushed to every screen, shown as a takeover fitted t
     assert.equal(lines[0]!.outcome.outcome, 'issued');
     assert.deepEqual([...(lines[0]!.outcome as { screens: readonly string[] }).screens].sort(), ['cong-xa', 'cong-xa-p10', 'ubnd-kiosk', 'ubnd-sanh']);
 
-    await waitFor('both players acknowledge display', () => {
+    await waitLong('both players acknowledge display', () => {
       const states = ackStates(r.hubData, SAMPLE_KEY);
       return states.get(r.hall.player.deviceId) === 'displayed' && states.get(r.sign.player.deviceId) === 'displayed';
     });
@@ -106,7 +106,7 @@ test('the sample CAP alert: pushed to every screen, shown as a takeover fitted t
     const cancel = await ingestAt({ hubData: r.hubData, station, file: SAMPLE_CANCEL, nowMs: at('2026-11-24T06:00:05+07:00') });
     assert.equal(cancel[0]!.outcome.outcome, 'issued');
     const cancelKey = (cancel[0]!.outcome as { key: string }).key;
-    await waitFor('both players back on content and the cancel acknowledged', () => {
+    await waitLong('both players back on content and the cancel acknowledged', () => {
       const states = ackStates(r.hubData, cancelKey);
       return !displayed(r.hall) && !displayed(r.sign) && states.get(r.hall.player.deviceId) === 'applied' && states.get(r.sign.player.deviceId) === 'applied';
     });
@@ -122,17 +122,17 @@ test('signage cap cancel withdraws an alert at once, nothing recompiled; a playe
   const r = await rig();
   try {
     await ingestAt({ hubData: r.hubData, station, file: SAMPLE_ALERT, nowMs: T0 });
-    await waitFor('displayed', () => displayed(r.hall) && displayed(r.sign));
+    await waitLong('displayed', () => displayed(r.hall) && displayed(r.sign));
     const bundleBefore = r.hall.player.snapshot().activeBundleId;
     const result = withAlerts(r.hubData, (db) => operatorCancel({ db, id: 'VN-KTTV-2026-11-22-0930-BAO9', privateKey: station.privateKey, nowMs: T0 + 60_000 }));
     assert.equal(result.key, SAMPLE_KEY);
-    await waitFor('back to content', () => !displayed(r.hall) && !displayed(r.sign));
+    await waitLong('back to content', () => !displayed(r.hall) && !displayed(r.sign));
     assert.equal(r.hall.player.snapshot().activeBundleId, bundleBefore, 'the content bundle is the one it had');
-    await waitFor('cancel acknowledged', () => ackStates(r.hubData, result.cancelKey).get(r.hall.player.deviceId) === 'applied');
+    await waitLong('cancel acknowledged', () => ackStates(r.hubData, result.cancelKey).get(r.hall.player.deviceId) === 'applied');
 
     const late = await enrolledPlayer({ hub: r.hub, dataDir: dir('kiosk'), screenId: 'ubnd-kiosk', station, clock: fastClock(T0 + 120_000, 1) });
     try {
-      await waitFor('the late player acknowledges the cancel', () => ackStates(r.hubData, result.cancelKey).get(late.player.deviceId) === 'applied');
+      await waitLong('the late player acknowledges the cancel', () => ackStates(r.hubData, result.cancelKey).get(late.player.deviceId) === 'applied');
       assert.equal(late.player.snapshot().emergencyRevision, 'none');
       assert.equal(ackStates(r.hubData, SAMPLE_KEY).get(late.player.deviceId), 'ended', 'it holds the alert as withdrawn, never displayed');
     } finally {
@@ -150,7 +150,7 @@ test('an Update chain: each Update replaces what it references, only the latest 
     await ingestAt({ hubData: r.hubData, station, file: SAMPLE_ALERT, nowMs: T0 });
     await ingestAt({ hubData: r.hubData, station, file: fixturePath('update-1.xml'), nowMs: T0 + 1_000 });
     await ingestAt({ hubData: r.hubData, station, file: fixturePath('update-2.xml'), nowMs: T0 + 2_000 });
-    await waitFor('U2 displayed, U1 and the alert ended', () => {
+    await waitLong('U2 displayed, U1 and the alert ended', () => {
       const states = [SAMPLE_KEY, U1_KEY, U2_KEY].map((key) => ackStates(r.hubData, key).get(r.hall.player.deviceId));
       return states.join() === 'ended,ended,displayed' ? states : undefined;
     });
@@ -164,7 +164,7 @@ test('an Update chain: each Update replaces what it references, only the latest 
     // leave its latest version up).
     const cancel = await ingestAt({ hubData: r.hubData, station, file: fixturePath('cancel-update-1.xml'), nowMs: T0 + 3_000 });
     const cancelKey = (cancel[0]!.outcome as { key: string }).key;
-    await waitFor('the cancel applied', () => ackStates(r.hubData, cancelKey).get(r.hall.player.deviceId) === 'applied');
+    await waitLong('the cancel applied', () => ackStates(r.hubData, cancelKey).get(r.hall.player.deviceId) === 'applied');
     assert.equal(ackStates(r.hubData, U2_KEY).get(r.hall.player.deviceId), 'ended');
     assert.ok(!displayed(r.hall));
   } finally {
@@ -180,11 +180,11 @@ test('expiry while offline: with the hub stopped, the player drops the alert at 
     const file = join(root, 'short.xml');
     await writeFile(file, capXml({ identifier: 'TEST-EXPIRY-OFFLINE', sent: '2026-11-21T15:50:00+07:00', expires: '2026-11-21T16:00:00+07:00' }));
     await ingestAt({ hubData: r.hubData, station, file, nowMs: at('2026-11-21T15:55:00+07:00') });
-    await waitFor('displayed', () => displayed(r.hall));
+    await waitLong('displayed', () => displayed(r.hall));
     await r.hub.close();
-    await waitFor('offline', () => !r.hall.player.snapshot().online);
+    await waitLong('offline', () => !r.hall.player.snapshot().online);
     assert.ok(displayed(r.hall), 'still up after the hub went away');
-    await waitFor('the alert ends at expires with no hub', () => !displayed(r.hall), 15_000);
+    await waitLong('the alert ends at expires with no hub', () => !displayed(r.hall));
     assert.notEqual(r.hall.player.snapshot().mode, 'emergency');
   } finally {
     await r.hall.player.close();
@@ -209,7 +209,7 @@ test('what never reaches a screen: an area that excludes the site, an unknown se
     assert.equal(withAlerts(r.hubData, (db) => db.relevantStatements(0).filter((row) => !row.alertKey.startsWith('station@')).length), 0, 'no statement was signed');
     // A real alert afterwards still arrives: the players were listening all along.
     await ingestAt({ hubData: r.hubData, station, file: SAMPLE_ALERT, nowMs: T0 });
-    await waitFor('the real one displayed', () => displayed(r.hall));
+    await waitLong('the real one displayed', () => displayed(r.hall));
     assert.equal(r.hall.player.snapshot().emergencyRevision.split('+').length, 1, 'only that one');
   } finally {
     await r.close();
@@ -222,14 +222,14 @@ test('a Test alert waits for its <effective> time by the player\'s clock, then s
   try {
     const lines = await ingestAt({ hubData: r.hubData, station, file: fixturePath('test-status.xml'), nowMs: T0 });
     const key = (lines[0]!.outcome as { key: string }).key;
-    await waitFor('pending acknowledged', () => ackStates(r.hubData, key).get(r.hall.player.deviceId) === 'pending');
-    await waitFor('exercise displayed at its effective time', () => ackStates(r.hubData, key).get(r.hall.player.deviceId) === 'displayed' && displayed(r.sign));
+    await waitLong('pending acknowledged', () => ackStates(r.hubData, key).get(r.hall.player.deviceId) === 'pending');
+    await waitLong('exercise displayed at its effective time', () => ackStates(r.hubData, key).get(r.hall.player.deviceId) === 'displayed' && displayed(r.sign));
     for (const t of [r.hall, r.sign]) {
       const shown = await fetchEmergency(t);
       assert.ok(JSON.stringify(shown.takeover!.manifest.pages).includes(EXERCISE_MARK.split(' / ')[0]!), `${t.player.snapshot().screenId}: the exercise mark is drawn`);
     }
     withAlerts(r.hubData, (db) => operatorCancel({ db, id: key, privateKey: station.privateKey, nowMs: T0 + 1000 }));
-    await waitFor('exercise withdrawn', () => !displayed(r.hall) && !displayed(r.sign));
+    await waitLong('exercise withdrawn', () => !displayed(r.hall) && !displayed(r.sign));
   } finally {
     await r.close();
   }
@@ -242,7 +242,7 @@ test('an alert with only an English block is shown (with a warning); not urgent,
     assert.equal(english[0]!.outcome.outcome, 'issued');
     assert.match(english[0]!.decision!.kind === 'show' ? english[0]!.decision!.warnings.join(' ') : '', /no Vietnamese/);
     const modeBefore = r.hall.player.snapshot().mode;
-    await waitFor('banner displayed', () => displayed(r.hall) && displayed(r.sign));
+    await waitLong('banner displayed', () => displayed(r.hall) && displayed(r.sign));
     const shown = await fetchEmergency(r.hall);
     assert.equal(shown.takeover, null);
     assert.ok(shown.banner && shown.banner.nodes.length > 0, 'banner nodes are served');
@@ -260,7 +260,7 @@ test('a restart keeps the alert on screen with no hub, and its acknowledgement s
   try {
     const hall = await enrolledPlayer({ hub: r.hub, dataDir: hallDir, screenId: 'ubnd-sanh', station, clock: fastClock(T0, 1) });
     await ingestAt({ hubData: r.hubData, station, file: SAMPLE_ALERT, nowMs: T0 });
-    await waitFor('displayed', () => displayed(hall));
+    await waitLong('displayed', () => displayed(hall));
     const revision = hall.player.snapshot().emergencyRevision;
     await hall.player.close();
     await r.close();

@@ -10,9 +10,9 @@ import { buildRenderer } from '../../player/renderer/build.ts';
 import type { FrameInfo, RendererPageGlobals } from '../../player/renderer/page-api.ts';
 import { at, fixturePath, SAMPLE_ALERT } from '../cap/cap-fixtures.ts';
 import { compileSamples, makeStation } from '../player/support/bundles.ts';
-import { fastClock, startTestPlayer, waitFor } from '../player/support/player-fixtures.ts';
+import { fastClock, startTestPlayer } from '../player/support/player-fixtures.ts';
 import { scratchDir } from '../support/paths.ts';
-import { enrolledPlayer, ingestAt, loadMeasurer, startStationHub, withAlerts } from './support.ts';
+import { enrolledPlayer, ingestAt, loadMeasurer, startStationHub, withAlerts, waitLong } from './support.ts';
 
 // The one end-to-end test with the real renderer page in Chromium: the page served by a
 // player core draws the content; a CAP alert ingested at the station is drawn as the takeover
@@ -65,7 +65,7 @@ test('the renderer draws the takeover on the frames after the alert is verified,
     // Restarted with the renderer page served (rendererDir), same data: already enrolled.
     const hall = await startTestPlayer({ hubUrl: hub.url, dataDir: join(root, 'hall'), screenId: 'ubnd-sanh', stationPublicKey: station.publicKey, startMs: T0, clock, rendererDir });
     try {
-      await waitFor('online', () => hall.player.snapshot().online);
+      await waitLong('online', () => hall.player.snapshot().online);
       await page.goto(`${hall.player.localUrl}/?player=1&manual=1`);
       await page.waitForFunction(() => (globalThis as RendererPageGlobals).signageRenderer !== undefined || (globalThis as RendererPageGlobals).signageRendererError !== undefined, undefined, { timeout: 30_000 });
       assert.equal(await page.evaluate(() => (globalThis as RendererPageGlobals).signageRendererError), undefined);
@@ -74,8 +74,8 @@ test('the renderer draws the takeover on the frames after the alert is verified,
       const contentCorner = await pixel(page, 4, 540);
 
       await ingestAt({ hubData, station, file: SAMPLE_ALERT, nowMs: T0 });
-      await waitFor('the core shows the takeover', () => hall.player.snapshot().mode === 'emergency');
-      const frame = await waitFor('the page draws the takeover', async () => {
+      await waitLong('the core shows the takeover', () => hall.player.snapshot().mode === 'emergency');
+      const frame = await waitLong('the page draws the takeover', async () => {
         const drawn = await drawAt(page, clock());
         return drawn.drawn && drawn.mode === 'emergency' ? drawn : undefined;
       });
@@ -83,7 +83,7 @@ test('the renderer draws the takeover on the frames after the alert is verified,
       assert.equal(await pixel(page, 4, 540), riskColour(4).background, 'the takeover is drawn in the colour of cấp 4');
 
       withAlerts(hubData, (db) => operatorCancel({ db, id: 'VN-KTTV-2026-11-22-0930-BAO9', privateKey: station.privateKey, nowMs: T0 + 10_000 }));
-      await waitFor('the page draws the content again', async () => {
+      await waitLong('the page draws the content again', async () => {
         const drawn = await drawAt(page, clock());
         return drawn.drawn && drawn.mode === 'content';
       });
@@ -91,7 +91,7 @@ test('the renderer draws the takeover on the frames after the alert is verified,
 
       const bottomBefore = await pixel(page, 960, 1075);
       await ingestAt({ hubData, station, file: fixturePath('english-only.xml'), nowMs: T0 });
-      await waitFor('the banner is drawn over the content', async () => {
+      await waitLong('the banner is drawn over the content', async () => {
         const drawn = await drawAt(page, clock());
         return drawn.drawn && drawn.mode === 'content' && (await pixel(page, 960, 1075)) !== bottomBefore;
       });

@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import { compile } from '../../compiler/compile.ts';
 import { at } from '../cap/cap-fixtures.ts';
 import { makeStation } from '../player/support/bundles.ts';
-import { fastClock, waitFor } from '../player/support/player-fixtures.ts';
+import { fastClock } from '../player/support/player-fixtures.ts';
 import { copySamples, scratchDir } from '../support/paths.ts';
-import { ackStates, enrolledPlayer, loadMeasurer, startStationHub, withAlerts } from './support.ts';
+import { ackStates, enrolledPlayer, loadMeasurer, startStationHub, withAlerts, waitLong } from './support.ts';
 
 // A commune notice of priority emergency travels the emergency path too: the compile signs a
 // statement per screen beside the bundle, the publish stores it, the hub pushes it before the
@@ -50,18 +50,18 @@ test('an emergency notice is pushed as a signed statement ahead of its content b
     const eventsBefore = t.events.length;
     await hub.publish(withNotice);
     const key = withAlerts(hubData, (db) => db.alerts().find((a) => a.origin === 'notice')!.key!);
-    await waitFor('the notice acknowledged as displayed', () => ackStates(hubData, key).get(t.player.deviceId) === 'displayed');
+    await waitLong('the notice acknowledged as displayed', () => ackStates(hubData, key).get(t.player.deviceId) === 'displayed');
     const events = t.events.slice(eventsBefore).map((event) => event.type);
     assert.ok(events.indexOf('emergency') !== -1 && events.indexOf('emergency') < events.indexOf('downloading'), `the statement arrived before the content offer: ${events.join(' ')}`);
 
-    await waitFor('the content with the notice is active', () => t.player.snapshot().activeBundleId !== firstBundle);
-    await waitFor('the content shows it now', () => t.player.snapshot().emergencyRevision === 'none' && t.player.snapshot().mode === 'emergency');
+    await waitLong('the content with the notice is active', () => t.player.snapshot().activeBundleId !== firstBundle);
+    await waitLong('the content shows it now', () => t.player.snapshot().emergencyRevision === 'none' && t.player.snapshot().mode === 'emergency');
     assert.equal(ackStates(hubData, key).get(t.player.deviceId), 'displayed');
 
     const withBundle = t.player.snapshot().activeBundleId;
     await hub.publish(afterOut);
-    await waitFor('withdrawn with the next content', () => t.player.snapshot().activeBundleId !== withBundle && t.player.snapshot().mode !== 'emergency');
-    await waitFor('acknowledged as ended', () => ackStates(hubData, key).get(t.player.deviceId) === 'ended');
+    await waitLong('withdrawn with the next content', () => t.player.snapshot().activeBundleId !== withBundle && t.player.snapshot().mode !== 'emergency');
+    await waitLong('acknowledged as ended', () => ackStates(hubData, key).get(t.player.deviceId) === 'ended');
     assert.equal(t.player.snapshot().emergencyRevision, 'none');
     assert.equal(withAlerts(hubData, (db) => db.alert(key)!.status), 'ended');
   } finally {

@@ -135,3 +135,11 @@ export function capXml(options: {
 export function fastWakeAfter(rate: number): WakeAfter {
   return (ms, fn) => realWakeAfter(Math.ceil(ms / rate), fn);
 }
+
+/**
+ * waitFor with room for a loaded machine (the suite runs two files at once on two shared
+ * cores): these waits end as soon as the condition holds; the limit only bounds a failure.
+ */
+export function waitLong<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs);
+}
