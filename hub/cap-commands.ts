@@ -203,9 +203,16 @@ export async function capWatchCommand(args: string[], io: { stop?: AbortSignal }
     try {
       let anyRefused = false;
       for (;;) {
-        const lines = await watchOnce(context, feed);
-        for (const line of lines) process.stdout.write(describeLine(line));
-        anyRefused ||= refused(lines);
+        try {
+          const lines = await watchOnce(context, feed);
+          for (const line of lines) process.stdout.write(describeLine(line));
+          anyRefused ||= refused(lines);
+        } catch (error) {
+          // A pass that fails (a busy disk, a locked record) must not stop the watcher; what
+          // it did not mark as read is read again at the next pass.
+          if (values.once) throw error;
+          process.stderr.write(`signage cap watch: this pass failed, trying again in ${intervalS} s: ${(error as Error).message}\n`);
+        }
         if (values.once || io.stop?.aborted) break;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, intervalS * 1000);
