@@ -26,6 +26,9 @@ import type { StatusReport } from './sync-session.ts';
 // cache holds is verified and on screen before the hub is contacted, so a board that boots
 // with no network (the usual case after a power cut at a commune) shows its last bundle at
 // once and keeps showing it for as long as the outage lasts.
+// Emergencies (emergency-store.ts, emergency-controller.ts) are read from the same file first
+// too: a warning that was up before a power cut is up again before the hub is reached, and
+// while a takeover is up the playback driver plays its pages instead of the content.
 
 export const PLAYER_VERSION = '0.1.0';
 export const DATABASE_FILE = 'player.sqlite';
