@@ -1,7 +1,6 @@
 import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-source.ts';
 import { startLiveLoop } from './live-loop.ts';
-import { followPlayerDisplay } from './player-display.ts';
-import { waitForFirstBundle } from './player-link.ts';
+import { followPlayerDisplay, waitForFirstDisplay } from './player-display.ts';
 import type { RendererPageGlobals } from './page-api.ts';
 import { SignageRenderer } from './renderer.ts';
 
@@ -24,11 +23,11 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(window.location.search);
   const pageUrl = window.location.href;
   let bundle;
-  let playerFirst: Awaited<ReturnType<typeof waitForFirstBundle>> | undefined;
+  let playerFirst: Awaited<ReturnType<typeof waitForFirstDisplay>> | undefined;
   if (params.get('player') === '1') {
-    const current = await waitForFirstBundle(pageUrl);
-    playerFirst = current;
-    bundle = bundleFromInjected(current, pageUrl);
+    // The active content, or on a player that has none yet an alert's takeover.
+    playerFirst = await waitForFirstDisplay(pageUrl);
+    bundle = playerFirst.bundle;
   } else if (window.signageBundle) {
     bundle = bundleFromInjected(window.signageBundle, pageUrl);
   } else {
@@ -63,7 +62,7 @@ async function start(): Promise<void> {
   };
   if (playerFirst) {
     // Content bundles and emergencies (takeover instead of the content, banner over it).
-    await followPlayerDisplay({ baseUrl: pageUrl, first: playerFirst, load: (next) => renderer.load(next) });
+    await followPlayerDisplay({ baseUrl: pageUrl, first: playerFirst.content, load: (next) => renderer.load(next) });
   }
   const fps = Number(params.get('fps') ?? '0');
   if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now(), Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});

@@ -3,6 +3,7 @@ import { scheduleSchema } from '../../compiler/format/schedule.ts';
 import { sceneNodeSchema, type SceneNode } from '../../compiler/format/scene.ts';
 import { bundleFromInjected } from './bundle-source.ts';
 import type { InjectedBundle } from './page-api.ts';
+import { blobFetcher } from './bundle-source.ts';
 import { followPlayer } from './player-link.ts';
 import type { LoadedBundle } from './renderer.ts';
 
@@ -26,9 +27,13 @@ export interface EmergencyPayload {
   readonly banner: { readonly id: string; readonly nodes: unknown } | null;
 }
 
-/** The bundle to draw, from the content and the emergency: pure, so it can be reasoned about alone. */
-export function composeDisplay(content: LoadedBundle, emergency: { takeover?: { manifest: BundleManifest; schedule: LoadedBundle['schedule'] } | undefined; bannerNodes?: readonly SceneNode[] | undefined }): LoadedBundle {
-  if (emergency.takeover) return { manifest: emergency.takeover.manifest, schedule: emergency.takeover.schedule, fetchBlob: content.fetchBlob };
+/**
+ * The bundle to draw, from the content and the emergency: pure, so it can be reasoned about
+ * alone. A player with no content yet (just installed) still draws a takeover.
+ */
+export function composeDisplay(content: LoadedBundle | undefined, emergency: { takeover?: { manifest: BundleManifest; schedule: LoadedBundle['schedule'] } | undefined; bannerNodes?: readonly SceneNode[] | undefined }, fetchBlob: LoadedBundle['fetchBlob']): LoadedBundle | undefined {
+  if (emergency.takeover) return { manifest: emergency.takeover.manifest, schedule: emergency.takeover.schedule, fetchBlob: content?.fetchBlob ?? fetchBlob };
+  if (!content) return undefined;
   if (emergency.bannerNodes && emergency.bannerNodes.length > 0) {
     const { chrome } = content.manifest;
     return { ...content, manifest: { ...content.manifest, chrome: { under: chrome.under, over: [...chrome.over, ...emergency.bannerNodes] } } };
@@ -54,18 +59,43 @@ async function fetchEmergency(baseUrl: string): Promise<EmergencyPayload | undef
 }
 
 /**
- * Follows the core: content bundles and emergencies. `first` is the content the page has
- * already loaded. `load` is the renderer's; it is called one at a time, always with the
- * latest composition.
+ * What the page draws first: the content bundle the core has active, or, on a player that has
+ * none yet, the takeover of an alert it already holds. Waits (screen black) until one exists.
  */
-export async function followPlayerDisplay(options: { baseUrl: string; first: CurrentBundle; load: (bundle: LoadedBundle) => Promise<void> }): Promise<() => void> {
+export async function waitForFirstDisplay(baseUrl: string, pollMs = 1000): Promise<{ content?: CurrentBundle; bundle: LoadedBundle }> {
+  for (;;) {
+    try {
+      const response = await fetch(new URL('/api/current', baseUrl).href, { cache: 'no-store' });
+      if (response.ok) {
+        const content = (await response.json()) as CurrentBundle;
+        return { content, bundle: bundleFromInjected(content, baseUrl) };
+      }
+    } catch {
+      // the core is starting or restarting
+    }
+    const payload = await fetchEmergency(baseUrl);
+    const bundle = payload?.takeover ? composeDisplay(undefined, parseEmergency(payload), blobFetcher(new URL('/blobs/', baseUrl).href)) : undefined;
+    if (bundle) return { bundle };
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/**
+ * Follows the core: content bundles and emergencies. `first` is the content the page has
+ * already loaded (none: the page drew a takeover first). `load` is the renderer's; it is
+ * called one at a time, always with the latest composition.
+ */
+export async function followPlayerDisplay(options: { baseUrl: string; first: CurrentBundle | undefined; load: (bundle: LoadedBundle) => Promise<void> }): Promise<() => void> {
   const { baseUrl } = options;
-  let content = bundleFromInjected(options.first, baseUrl);
+  let content = options.first ? bundleFromInjected(options.first, baseUrl) : undefined;
   let emergency: ReturnType<typeof parseEmergency> = {};
   let revision = 'none';
   let chain: Promise<void> = Promise.resolve();
+  const fallbackBlobs = blobFetcher(new URL('/blobs/', baseUrl).href);
   const show = () => {
-    const bundle = composeDisplay(content, emergency);
+    const bundle = composeDisplay(content, emergency, fallbackBlobs);
+    // Nothing to draw (no content, no takeover): the screen keeps its last frame.
+    if (!bundle) return chain;
     chain = chain.then(() => options.load(bundle)).catch((error: unknown) => console.error('cannot load the display', error));
     return chain;
   };
@@ -82,11 +112,19 @@ export async function followPlayerDisplay(options: { baseUrl: string; first: Cur
     revision = payload.revision;
     await show();
   };
-  // The page has loaded the content already; only an emergency on now changes that.
+  // The page has loaded what is on now already (the content, or with none the takeover);
+  // reading the emergency again changes nothing unless it changed meanwhile.
+  if (!options.first) {
+    const payload = await fetchEmergency(baseUrl);
+    if (payload?.takeover) {
+      emergency = parseEmergency(payload);
+      revision = payload.revision;
+    }
+  }
   await refreshEmergency();
   const stopContent = followPlayer({
     baseUrl,
-    currentId: options.first.bundleId,
+    currentId: options.first?.bundleId ?? '',
     onBundle: async (current) => {
       content = bundleFromInjected(current, baseUrl);
       await show();

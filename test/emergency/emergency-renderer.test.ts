@@ -54,7 +54,7 @@ async function pixel(page: Page, x: number, y: number): Promise<string> {
   return `#${[data[0]!, data[1]!, data[2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
-test('the renderer draws the takeover on the frames after the alert is verified, the content again after the cancel, and a banner over the content', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, async () => {
+test('the renderer draws the takeover on the frames after the alert is verified, the content again after the cancel, a banner over the content, and a takeover on a player with no content yet', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, async () => {
   const hubData = join(root, 'hub');
   const hub = await startStationHub({ dataDir: hubData, station, content });
   const clock = fastClock(T0, 1);
@@ -103,5 +103,39 @@ test('the renderer draws the takeover on the frames after the alert is verified,
   } finally {
     await page.close();
     await hub.close();
+  }
+
+  // A player installed just now, with no content yet: the page draws the takeover anyway; the
+  // content that arrives meanwhile waits behind it and is drawn once the alert is cancelled.
+  const freshHubData = join(root, 'hub-fresh');
+  const freshHub = await startStationHub({ dataDir: freshHubData, station });
+  const freshDir = join(root, 'fresh');
+  const enrol = await startTestPlayer({ hubUrl: freshHub.url, dataDir: freshDir, screenId: 'ubnd-sanh', stationPublicKey: station.publicKey, startMs: T0, clock });
+  await waitLong('enrolment', () => freshHub.devices().some((d) => d.id === enrol.player.deviceId));
+  freshHub.approveDevice(enrol.player.deviceId);
+  await enrol.player.close();
+  const fresh = await startTestPlayer({ hubUrl: freshHub.url, dataDir: freshDir, screenId: 'ubnd-sanh', stationPublicKey: station.publicKey, startMs: T0, clock, rendererDir });
+  const freshPage = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, timezoneId: 'Asia/Ho_Chi_Minh', locale: 'vi-VN' });
+  try {
+    await waitLong('online without content', () => fresh.player.snapshot().online && fresh.player.snapshot().activeBundleId === null);
+    await ingestAt({ hubData: freshHubData, station, file: SAMPLE_ALERT, nowMs: T0 });
+    await waitLong('the core shows the takeover', () => fresh.player.snapshot().mode === 'emergency');
+    await freshPage.goto(`${fresh.player.localUrl}/?player=1&manual=1`);
+    await freshPage.waitForFunction(() => (globalThis as RendererPageGlobals).signageRenderer !== undefined || (globalThis as RendererPageGlobals).signageRendererError !== undefined, undefined, { timeout: 30_000 });
+    const first = await drawAt(freshPage, clock());
+    assert.equal(first.mode, 'emergency', 'a player without content draws the takeover');
+    await freshHub.publish(content);
+    await waitLong('content active behind the takeover', () => fresh.player.snapshot().activeBundleId !== null);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await drawAt(freshPage, clock())).mode, 'emergency', 'still the takeover');
+    withAlerts(freshHubData, (db) => operatorCancel({ db, id: 'VN-KTTV-2026-11-22-0930-BAO9', privateKey: station.privateKey, nowMs: T0 + 20_000 }));
+    await waitLong('the content is drawn after the cancel', async () => {
+      const drawn = await drawAt(freshPage, clock());
+      return drawn.drawn && drawn.mode === 'content';
+    });
+  } finally {
+    await freshPage.close();
+    await fresh.player.close();
+    await freshHub.close();
   }
 });
