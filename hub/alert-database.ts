@@ -278,6 +278,8 @@ export class AlertDatabase {
       seen: db.prepare<[string, string], { seen_ms: number }>('SELECT seen_ms FROM feed_seen WHERE feed = ? AND entry = ?'),
       markSeen: db.prepare('INSERT OR IGNORE INTO feed_seen (feed, entry, seen_ms) VALUES (?, ?, ?)'),
       maxSeq: db.prepare('SELECT COALESCE(max(seq), 0) FROM statements').pluck(),
+      // One statement per alert is enough: every screen's bundle names the same notice.
+      showStatements: db.prepare<[], { bytes: Buffer }>("SELECT bytes FROM statements WHERE seq IN (SELECT min(seq) FROM statements WHERE kind = 'show' GROUP BY alert_key)"),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
@@ -353,6 +355,17 @@ export class AlertDatabase {
   statementTarget(id: string): { screenId: string; alertKey: string } | undefined {
     const row = this.statements.statementScreen.get(id);
     return row && { screenId: row.screen_id, alertKey: row.alert_key };
+  }
+
+  /** Notice id → title and approval of every emergency bundle signed here (for the play report). */
+  emergencyNotices(): Map<string, { title: string; approval: { by: string; role: string; at: string } }> {
+    const notices = new Map<string, { title: string; approval: { by: string; role: string; at: string } }>();
+    for (const row of this.statements.showStatements.all()) {
+      // Signed and schema-checked when it was made or published.
+      const statement = JSON.parse(row.bytes.toString('utf8')) as { manifest?: { notices: { id: string; title: string; approval: { by: string; role: string; at: string } }[] } };
+      for (const notice of statement.manifest?.notices ?? []) notices.set(notice.id, { title: notice.title, approval: notice.approval });
+    }
+    return notices;
   }
 
   maxStatementSeq(): number {

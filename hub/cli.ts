@@ -288,13 +288,16 @@ export async function hubReportCommand(args: string[]): Promise<number> {
     const format = (values.format as string | undefined) ?? 'csv';
     if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json, not "${format}"\n\n${REPORT_HELP}`);
     const db = openExisting(dataDir);
+    const alertsPath = join(dataDir, ALERT_DATABASE_FILE);
+    const alerts = existsSync(alertsPath) ? AlertDatabase.open(alertsPath) : undefined;
     let text: string;
     let rows: number;
     try {
-      const report = loadPlayReport({ db, fromMs, toMs });
+      const report = loadPlayReport({ db, fromMs, toMs, alerts });
       rows = report.rows.length;
       text = format === 'csv' ? playReportCsv(report) : playReportJson(report);
     } finally {
+      alerts?.close();
       db.close();
     }
     const out = values.out as string | undefined;

@@ -1,5 +1,6 @@
 import type { ManifestApproval } from '../compiler/format/bundle-manifest.ts';
 import { VIETNAM_OFFSET_MS } from '../compiler/format/vietnam-time.ts';
+import type { AlertDatabase } from './alert-database.ts';
 import type { HubDatabase, PlayRow } from './hub-database.ts';
 
 // The play report the source systems ask for: per screen and notice, how often and how long
@@ -70,11 +71,17 @@ export function buildPlayReport(options: {
 }
 
 /** The report over what the hub database holds: the one impure entry point. */
-export function loadPlayReport(options: { db: HubDatabase; fromMs: number; toMs: number }): PlayReport {
+export function loadPlayReport(options: { db: HubDatabase; fromMs: number; toMs: number; alerts?: AlertDatabase | undefined }): PlayReport {
   const plays = options.db.plays({ fromMs: options.fromMs, toMs: options.toMs });
   const bundleIds = plays.map((play) => play.bundleId);
   const noticeTitles = options.db.noticeTitles(bundleIds);
   const noticeApprovals = options.db.noticeApprovals(bundleIds);
+  // Takeovers of alerts were played from emergency statements, not bundles: their titles and
+  // sources (the CAP sender, pre-approved by the trust list) are in the alert record.
+  for (const [noticeId, notice] of options.alerts?.emergencyNotices() ?? []) {
+    if (!noticeTitles.has(noticeId)) noticeTitles.set(noticeId, notice.title);
+    if (!noticeApprovals.has(noticeId)) noticeApprovals.set(noticeId, notice.approval);
+  }
   return buildPlayReport({ plays, fromMs: options.fromMs, toMs: options.toMs, noticeTitles, noticeApprovals });
 }
 

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EXERCISE_MARK } from '../../layouts/common/emergency-takeover.ts';
 import { alertReports, formatAlertReports } from '../../hub/alert-report.ts';
+import { capNoticeId } from '../../compiler/cap/cap-notice.ts';
+import { loadPlayReport } from '../../hub/play-report.ts';
 import { operatorCancel } from '../../hub/emergency-issue.ts';
 import { HubDatabase, HUB_DATABASE_FILE } from '../../hub/hub-database.ts';
 import { at, fixturePath, SAMPLE_ALERT, SAMPLE_CANCEL, SAMPLE_KEY, U1_KEY, U2_KEY } from '../cap/cap-fixtures.ts';
@@ -129,6 +131,16 @@ test('signage cap cancel withdraws an alert at once, nothing recompiled; a playe
     await waitLong('back to content', () => !displayed(r.hall) && !displayed(r.sign));
     assert.equal(r.hall.player.snapshot().activeBundleId, bundleBefore, 'the content bundle is the one it had');
     await waitLong('cancel acknowledged', () => ackStates(r.hubData, result.cancelKey).get(r.hall.player.deviceId) === 'applied');
+
+    // Proof of play names the takeover, with the alert's headline and source, like any notice.
+    const noticeId = capNoticeId(SAMPLE_KEY);
+    await waitLong('the takeover in proof of play', () => r.hub.plays().some((play) => play.noticeId === noticeId));
+    const hubDb = HubDatabase.open(join(r.hubData, HUB_DATABASE_FILE));
+    const report = withAlerts(r.hubData, (alerts) => loadPlayReport({ db: hubDb, fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, alerts }));
+    hubDb.close();
+    const row = report.rows.find((entry) => entry.noticeId === noticeId)!;
+    assert.equal(row.noticeTitle, 'Tin bão khẩn cấp: Bão số 9 hướng vào các tỉnh Quảng Ngãi – Gia Lai');
+    assert.equal(row.approval?.role, 'Nguồn cảnh báo tin cậy (CAP)');
 
     const late = await enrolledPlayer({ hub: r.hub, dataDir: dir('kiosk'), screenId: 'ubnd-kiosk', station, clock: fastClock(T0 + 120_000, 1) });
     try {
