@@ -34,16 +34,17 @@ const CANCEL_HELP = `usage: signage cap cancel ID --key FILE --hub-data DIR [--r
   players return to the content they hold (nothing is recompiled). ID is the short id
   "signage hub alerts" prints (cap-…), the alert's CAP identifier, or its full key.`;
 
-const WATCH_HELP = `usage: signage cap watch --feed URL|DIR --interval S --trust FILE --site FILE --key FILE --hub-data DIR [--once]
+const WATCH_HELP = `usage: signage cap watch --feed URL|DIR --interval S --trust FILE --site FILE --key FILE --hub-data DIR [--once [--at ISO]]
   Reads a CAP feed (Atom/RSS of CAP entries, linked or embedded, or one alert) or a directory
   of CAP files every S seconds and ingests what is new, as "cap ingest" does. What it has
   read is remembered in the alert record, so a restart neither repeats nor misses anything.
-  --once   one pass, then exit (status 1 if anything was refused)`;
+  --once   one pass, then exit (status 1 if anything was refused)
+  --at ISO with --once: decide as of this instant (replaying a feed); a running watcher uses now`;
 
 export const CAP_STATION_HELP = `usage: signage cap <subcommand>
   ingest FILE|URL --trust FILE --site FILE [--key FILE --hub-data DIR] [--at ISO] [--json]
-  cancel ID --key FILE --hub-data DIR [--reason TEXT]
-  watch --feed URL|DIR --interval S --trust FILE --site FILE --key FILE --hub-data DIR [--once]`;
+  cancel ID --key FILE --hub-data DIR [--reason TEXT] [--at ISO]
+  watch --feed URL|DIR --interval S --trust FILE --site FILE --key FILE --hub-data DIR [--once [--at ISO]]`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -194,12 +195,14 @@ export async function capCancelCommand(args: string[]): Promise<number> {
 
 export async function capWatchCommand(args: string[], io: { stop?: AbortSignal } = {}): Promise<number> {
   return run('watch', async () => {
-    const { values } = parse(args, { feed: { type: 'string' }, interval: { type: 'string' }, trust: { type: 'string' }, site: { type: 'string' }, key: { type: 'string' }, 'hub-data': { type: 'string' }, once: { type: 'boolean' } }, WATCH_HELP);
+    const { values } = parse(args, { feed: { type: 'string' }, interval: { type: 'string' }, trust: { type: 'string' }, site: { type: 'string' }, key: { type: 'string' }, 'hub-data': { type: 'string' }, once: { type: 'boolean' }, at: { type: 'string' } }, WATCH_HELP);
     if (values.help) return (process.stdout.write(`${WATCH_HELP}\n`), 0);
     const feed = required(values, 'feed', WATCH_HELP);
     const intervalS = Number(values.interval ?? (values.once ? '0' : ''));
     if (!values.once && !(Number.isFinite(intervalS) && intervalS >= 1)) throw new UsageError(`--interval S is required: seconds between passes, at least 1\n\n${WATCH_HELP}`);
-    const { context, db } = await stationContext(values, WATCH_HELP, Date.now);
+    const at = instant(values);
+    if (at !== undefined && !values.once) throw new UsageError(`--at only goes with --once: a running watcher decides as of now\n\n${WATCH_HELP}`);
+    const { context, db } = await stationContext(values, WATCH_HELP, at ?? Date.now);
     try {
       let anyRefused = false;
       for (;;) {

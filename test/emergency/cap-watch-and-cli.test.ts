@@ -113,8 +113,11 @@ test('the commands: cap ingest --hub-data, hub alerts, cap cancel, a refused ale
   const keyDir = join(root, 'keys');
   const hubData = join(root, 'hub-cli');
   assert.equal((await signage(['keygen', '--out', keyDir])).code, 0);
+  // Every command is told the instant: the sample alert expired on 2026-11-24, and a test must
+  // not depend on the day it runs.
+  const AT = ['--at', '2026-11-22T10:00:00+07:00'];
   const common = ['--trust', TRUST_FILE, '--site', SAMPLE_SITE_FILE, '--key', join(keyDir, 'station.key'), '--hub-data', hubData];
-  const ingest = await signage(['cap', 'ingest', SAMPLE_ALERT, ...common]);
+  const ingest = await signage(['cap', 'ingest', SAMPLE_ALERT, ...common, ...AT]);
   assert.equal(ingest.code, 0, ingest.err);
   assert.match(ingest.out, /takeover, cấp độ rủi ro 4/);
   assert.match(ingest.out, /sent to +ubnd-sanh, ubnd-kiosk, cong-xa, cong-xa-p10/);
@@ -125,14 +128,14 @@ test('the commands: cap ingest --hub-data, hub alerts, cap cancel, a refused ale
   assert.match(listed.out, /ubnd-sanh: NOT YET acknowledged \(0\/0 players\)/);
   const id = /^(cap-\S+)/m.exec(listed.out)![1]!;
 
-  const refused = await signage(['cap', 'ingest', fixturePath('unknown-sender.xml'), ...common]);
+  const refused = await signage(['cap', 'ingest', fixturePath('unknown-sender.xml'), ...common, ...AT]);
   assert.equal(refused.code, 1);
   assert.match(refused.out, /CAP_UNTRUSTED_SENDER/);
 
-  const cancel = await signage(['cap', 'cancel', id, '--key', join(keyDir, 'station.key'), '--hub-data', hubData]);
+  const cancel = await signage(['cap', 'cancel', id, '--key', join(keyDir, 'station.key'), '--hub-data', hubData, ...AT]);
   assert.equal(cancel.code, 0, cancel.err);
   assert.match(cancel.out, /cancelled canhbao@kttv\.example\.vn,VN-KTTV-2026-11-22-0930-BAO9/);
-  const again = await signage(['cap', 'cancel', id, '--key', join(keyDir, 'station.key'), '--hub-data', hubData]);
+  const again = await signage(['cap', 'cancel', id, '--key', join(keyDir, 'station.key'), '--hub-data', hubData, ...AT]);
   assert.equal(again.code, 1);
   assert.match(again.err, /not on screens any more/);
 
@@ -143,7 +146,7 @@ test('the commands: cap ingest --hub-data, hub alerts, cap cancel, a refused ale
   const dropDir = join(root, 'drop-cli');
   await mkdir(dropDir, { recursive: true });
   await copyFile(fixturePath('english-only.xml'), join(dropDir, 'a.xml'));
-  const watch = await signage(['cap', 'watch', '--feed', dropDir, '--once', ...common]);
+  const watch = await signage(['cap', 'watch', '--feed', dropDir, '--once', ...common, ...AT]);
   assert.equal(watch.code, 0, watch.err);
   assert.match(watch.out, /banner/);
   const usage = await signage(['cap', 'watch', '--feed', dropDir, ...common]);

@@ -50,9 +50,9 @@ interface Rig {
 /** A hub with the content published, the hall LCD and the 192×64 LED sign enrolled and online. */
 async function rig(options: { clockStartMs?: number; rate?: number } = {}): Promise<Rig> {
   const hubData = dir('hub');
-  const hub = await startStationHub({ dataDir: hubData, station, content });
   const rate = options.rate ?? 1;
   const clock = fastClock(options.clockStartMs ?? T0, rate);
+  const hub = await startStationHub({ dataDir: hubData, station, clock, content });
   const wakeAfter = fastWakeAfter(rate);
   const hall = await enrolledPlayer({ hub, dataDir: dir('hall'), screenId: 'ubnd-sanh', station, clock, wakeAfter });
   const sign = await enrolledPlayer({ hub, dataDir: dir('sign'), screenId: 'cong-xa-p10', station, clock, wakeAfter });

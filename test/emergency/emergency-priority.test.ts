@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { at, SAMPLE_ALERT } from '../cap/cap-fixtures.ts';
 import { compileSamples, makeStation, noiseBlob, readManifest, SCREEN, variantBundle } from '../player/support/bundles.ts';
+import { fastClock } from '../player/support/player-fixtures.ts';
 import { createDeviceIdentity, ProtocolClient } from '../support/protocol-client.ts';
 import { scratchDir } from '../support/paths.ts';
 import { ingestAt, loadMeasurer, startStationHub, waitLong } from './support.ts';
@@ -30,7 +31,8 @@ after(() => cleanup());
 
 test('an emergency statement overtakes the rest of a blob being streamed to a slow player', async () => {
   const hubData = join(root, 'hub');
-  const hub = await startStationHub({ dataDir: hubData, station, content: big.outDir });
+  const ALERT_AT = at('2026-11-21T09:00:00+07:00');
+  const hub = await startStationHub({ dataDir: hubData, station, clock: fastClock(ALERT_AT, 1), content: big.outDir });
   const identity = createDeviceIdentity();
   hub.preapproveDevice({ publicKeyPem: identity.publicKeyPem, screenId: SCREEN });
   const { client, reply } = await ProtocolClient.connect({ url: hub.url, identity, screenId: SCREEN });
@@ -47,7 +49,7 @@ test('an emergency statement overtakes the rest of a blob being streamed to a sl
     // The player stops reading: the hub's stream stalls with its socket buffers full.
     client.ws.pause();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await ingestAt({ hubData, station, file: SAMPLE_ALERT, nowMs: at('2026-11-21T09:00:00+07:00') });
+    await ingestAt({ hubData, station, file: SAMPLE_ALERT, nowMs: ALERT_AT });
     await new Promise((resolve) => setTimeout(resolve, 300)); // the hub's poll has sent it by now
     client.ws.resume();
     await waitLong('the emergency statement', () => blobBytesBeforeEmergency !== null);

@@ -56,8 +56,8 @@ async function pixel(page: Page, x: number, y: number): Promise<string> {
 
 test('the renderer draws the takeover on the frames after the alert is verified, the content again after the cancel, a banner over the content, and a takeover on a player with no content yet', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, async () => {
   const hubData = join(root, 'hub');
-  const hub = await startStationHub({ dataDir: hubData, station, content });
   const clock = fastClock(T0, 1);
+  const hub = await startStationHub({ dataDir: hubData, station, clock, content });
   const t = await enrolledPlayer({ hub, dataDir: join(root, 'hall'), screenId: 'ubnd-sanh', station, clock });
   const page = await browser!.newPage({ viewport: { width: 1920, height: 1080 }, timezoneId: 'Asia/Ho_Chi_Minh', locale: 'vi-VN' });
   try {
@@ -108,7 +108,7 @@ test('the renderer draws the takeover on the frames after the alert is verified,
   // A player installed just now, with no content yet: the page draws the takeover anyway; the
   // content that arrives meanwhile waits behind it and is drawn once the alert is cancelled.
   const freshHubData = join(root, 'hub-fresh');
-  const freshHub = await startStationHub({ dataDir: freshHubData, station });
+  const freshHub = await startStationHub({ dataDir: freshHubData, station, clock });
   const freshDir = join(root, 'fresh');
   const enrol = await startTestPlayer({ hubUrl: freshHub.url, dataDir: freshDir, screenId: 'ubnd-sanh', stationPublicKey: station.publicKey, startMs: T0, clock });
   await waitLong('enrolment', () => freshHub.devices().some((d) => d.id === enrol.player.deviceId));

@@ -42,8 +42,9 @@ test('an emergency notice is pushed as a signed statement ahead of its content b
   assert.deepEqual((await readdir(join(before, 'screens', 'ubnd-sanh'))).filter((f) => f.startsWith('emergency-')), []);
 
   const hubData = join(root, 'hub');
-  const hub = await startStationHub({ dataDir: hubData, station, content: before });
-  const t = await enrolledPlayer({ hub, dataDir: join(root, 'hall'), screenId: 'ubnd-sanh', station, clock: fastClock(at('2026-11-22T06:10:00+07:00'), 1) });
+  const clock = fastClock(at('2026-11-22T06:10:00+07:00'), 1);
+  const hub = await startStationHub({ dataDir: hubData, station, clock, content: before });
+  const t = await enrolledPlayer({ hub, dataDir: join(root, 'hall'), screenId: 'ubnd-sanh', station, clock });
   try {
     assert.notEqual(t.player.snapshot().mode, 'emergency');
     const firstBundle = t.player.snapshot().activeBundleId;

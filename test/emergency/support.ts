@@ -18,8 +18,12 @@ export function sharedMeasurer(): Promise<TextMeasurer> {
   return (measurer ??= loadFontMeasurer());
 }
 
-export async function startStationHub(options: { dataDir: string; station: Station; content?: string }): Promise<RunningHub> {
-  const hub = await startHub({ dataDir: options.dataDir, port: 0, stationPublicKey: options.station.publicKey, heartbeatMs: 2_000, emergencyPollMs: 50 });
+/**
+ * The hub runs on the test's clock, like its players: which statements a connecting player
+ * must still hold depends on the alerts' expiry, and the sample alert expired on 2026-11-24.
+ */
+export async function startStationHub(options: { dataDir: string; station: Station; clock: () => number; content?: string }): Promise<RunningHub> {
+  const hub = await startHub({ dataDir: options.dataDir, port: 0, stationPublicKey: options.station.publicKey, heartbeatMs: 2_000, emergencyPollMs: 50, clock: options.clock });
   if (options.content) await hub.publish(options.content);
   return hub;
 }
