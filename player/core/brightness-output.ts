@@ -7,8 +7,8 @@ import type { Logger } from './logger.ts';
 // player runs it with the percentage whenever the schedule's step changes:
 //   --brightness-command "ddcutil setvcp 10 {percent}"
 // The command is split on spaces and run without a shell, so a percentage can never become
-// shell syntax. Without a command the renderer dims the picture itself (see the renderer's
-// dimmer), which is what an HDMI-fed LED wall shows either way.
+// shell syntax. Without a command the renderer page dims the picture itself
+// (player/renderer/dimmer.ts), which is what an HDMI-fed LED wall shows either way.
 
 export class BrightnessCommandError extends Error {
   override readonly name = 'BrightnessCommandError';

@@ -9,7 +9,9 @@ import type { OnScreen } from './playback.ts';
 // The renderer's only source of content: the active bundle and its blobs, served on the
 // loopback interface and nowhere else (signage systems that served their media folder to the
 // whole network are part of why boards get defaced). Routes:
-//   GET /api/current       { bundleId, manifest, schedule, blobsUrl } of the active bundle
+//   GET /api/current       { bundleId, brightnessBy, manifest, schedule, blobsUrl } of the active
+//                          bundle; brightnessBy "panel" when a brightness command dims the
+//                          panel, "renderer" when the page must dim the picture itself
 //   GET /blobs/<sha256>    a blob of the active or previous bundle, nothing else
 //   GET /api/emergency     { revision, takeover, banner }: the emergency on screen now, if any
 //                          (takeover: manifest and schedule to play instead of the content;
@@ -42,6 +44,8 @@ export interface LocalServerOptions {
   readonly heartbeatMs?: number;
   /** The emergency on screen now. */
   readonly emergency?: () => EmergencyOnScreen;
+  /** Who applies the schedule's brightness: the panel (a brightness command) or the renderer page (default). */
+  readonly brightnessBy?: 'renderer' | 'panel';
 }
 
 export interface LocalServer {
@@ -125,7 +129,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Manifest and schedule are stored as their exact signed bytes (canonical JSON), so they
     // are spliced in as they are rather than parsed and written again.
     const body = Buffer.concat([
-      Buffer.from(`{"bundleId":${JSON.stringify(active.id)},"blobsUrl":"/blobs/","manifest":`),
+      Buffer.from(`{"bundleId":${JSON.stringify(active.id)},"brightnessBy":"${options.brightnessBy ?? 'renderer'}","blobsUrl":"/blobs/","manifest":`),
       active.manifestBytes,
       Buffer.from(',"schedule":'),
       active.scheduleBytes,

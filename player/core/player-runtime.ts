@@ -234,6 +234,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
       onScreen: () => driver.onScreen,
       emergency: () => emergencyController.onScreen,
+      brightnessBy: options.brightnessCommand !== undefined ? 'panel' : 'renderer',
     });
     cleanups.unshift(() => server?.close());
 

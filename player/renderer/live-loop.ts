@@ -1,9 +1,9 @@
-import type { SignageRenderer } from './renderer.ts';
+import type { FrameInfo } from './page-api.ts';
 
 // The live loop is the only place where wall-clock time enters the renderer, and it enters as
 // an injected function: render(clock()) once per display frame.
 
-export function startLiveLoop(renderer: SignageRenderer, clock: () => number, options: { maxFps?: number } = {}): () => void {
+export function startLiveLoop(render: (atMs: number) => Promise<FrameInfo>, clock: () => number, options: { maxFps?: number } = {}): () => void {
   let handle = 0;
   let stopped = false;
   let last = -Infinity;
@@ -17,7 +17,7 @@ export function startLiveLoop(renderer: SignageRenderer, clock: () => number, op
       last = now;
       // Not awaited: if a page is still loading, the screen keeps its last frame and the next
       // tick asks again with a newer instant.
-      void renderer.render(now);
+      void render(now);
     }
     handle = requestAnimationFrame(tick);
   };

@@ -1,4 +1,5 @@
 import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-source.ts';
+import { createDimmer, type Dimmer } from './dimmer.ts';
 import { startLiveLoop } from './live-loop.ts';
 import { followPlayerDisplay, waitForFirstDisplay } from './player-display.ts';
 import type { RendererPageGlobals } from './page-api.ts';
@@ -12,6 +13,8 @@ import { SignageRenderer } from './renderer.ts';
 //   player=1     the bundle comes from the player core on this origin (/api/current, /events)
 //   fps=N        draw at most N frames a second (the editors' preview runs several screens)
 //   antialias=1, maxTextures=N   for machines with a real GPU (see RendererOptions)
+//   dim=1|0      apply the schedule's brightness to the picture (dimmer.ts); a player page
+//                does unless its core says a brightness command dims the panel instead
 // or a bundle object set as window.signageBundle before this script runs.
 
 declare global {
@@ -50,8 +53,19 @@ async function start(): Promise<void> {
     ...(params.get('maxTextures') ? { maxBatchableTextures: Number(params.get('maxTextures')) } : {}),
   });
   await renderer.load(bundle);
+  const dimParam = params.get('dim');
+  const dimInPage = dimParam === null ? playerFirst !== undefined && playerFirst.content?.brightnessBy !== 'panel' : dimParam === '1';
+  const dimmer: Dimmer | undefined = dimInPage ? createDimmer(canvas) : undefined;
+  // Every frame, live or asked for, sets the dimmer from the same instant's schedule.
+  const render = dimmer
+    ? async (atMs: number) => {
+        const info = await renderer.render(atMs);
+        if (info.drawn) dimmer.set(info.brightnessPercent);
+        return info;
+      }
+    : (atMs: number) => renderer.render(atMs);
   window.signageRenderer = {
-    render: (atMs) => renderer.render(atMs),
+    render,
     report: () => renderer.report(),
     rendererName: renderer.name,
     load: (injected) => renderer.load(bundleFromInjected(injected, pageUrl)),
@@ -65,7 +79,7 @@ async function start(): Promise<void> {
     await followPlayerDisplay({ baseUrl: pageUrl, first: playerFirst.content, load: (next) => renderer.load(next) });
   }
   const fps = Number(params.get('fps') ?? '0');
-  if (params.get('manual') !== '1') startLiveLoop(renderer, () => Date.now(), Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});
+  if (params.get('manual') !== '1') startLiveLoop(render, () => Date.now(), Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});
 }
 
 start().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface FrameInfo {
   readonly transition?: { readonly kind: 'fade' | 'slide'; readonly progress: number; readonly fromPageId: string | null };
   /** False when a later render() call took over before this one's pages were ready. */
   readonly drawn: boolean;
+  /** The schedule's brightness at this instant (0 when the screen is off); see dimmer.ts. */
+  readonly brightnessPercent: number;
 }
 
 /** Ink bounds relative to the pen position: x from the start of the text, y from the baseline (down positive). */

@@ -19,6 +19,8 @@ import type { LoadedBundle } from './renderer.ts';
 
 interface CurrentBundle extends InjectedBundle {
   readonly bundleId: string;
+  /** 'panel' when the core runs a brightness command, so the page must not dim as well. */
+  readonly brightnessBy?: 'renderer' | 'panel';
 }
 
 export interface EmergencyPayload {

@@ -195,7 +195,7 @@ export class SignageRenderer {
    */
   render(atMs: number): Promise<FrameInfo> {
     const state = this.state;
-    if (!state) return Promise.resolve({ atMs, mode: 'unloaded', pageId: null, drawn: false });
+    if (!state) return Promise.resolve({ atMs, mode: 'unloaded', pageId: null, drawn: false, brightnessPercent: 100 });
     const seq = ++this.requestSeq;
     const plan = state.planner.plan(atMs);
     for (const pageId of plan.missingPageIds) {
@@ -269,6 +269,7 @@ export class SignageRenderer {
         ? { transition: { kind: plan.transition.kind, progress: plan.transition.progress, fromPageId: pageId(plan.transition.from) } }
         : {}),
       drawn,
+      brightnessPercent: plan.brightnessPercent,
     };
   }
 

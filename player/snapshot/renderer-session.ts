@@ -69,6 +69,8 @@ export interface OpenSessionOptions {
   readonly launch?: LaunchOptions;
   /** How long the page may take to load fonts, bundle and first layers. */
   readonly timeoutMs?: number;
+  /** Apply the schedule's brightness as a panel without its own dimming would (dimmer.ts). */
+  readonly dimmed?: boolean;
 }
 
 // Callbacks given to page.evaluate run inside the page (Playwright sends their source), so
@@ -134,7 +136,7 @@ export async function openRendererSession(options: OpenSessionOptions): Promise<
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(`console error: ${message.text()}`);
     });
-    const query = new URLSearchParams({ bundle: `/bundle/screens/${id}/`, manual: '1' });
+    const query = new URLSearchParams({ bundle: `/bundle/screens/${id}/`, manual: '1', ...(options.dimmed ? { dim: '1' } : {}) });
     await page.goto(`${server.url}index.html?${query}`);
     const timeout = options.timeoutMs ?? 30_000;
     try {

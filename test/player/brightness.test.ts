@@ -55,6 +55,9 @@ test('each brightness step runs the controller program with its percentage, in V
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['100', '45']);
     assert.equal(t.player.snapshot().brightnessPercent, 45);
     assert.equal(t.player.snapshot().lastError, null);
+    // The panel dims itself: the renderer page is told not to dim the picture as well.
+    const current = (await (await fetch(`${t.player.localUrl}/api/current`)).json()) as { brightnessBy: string };
+    assert.equal(current.brightnessBy, 'panel');
   } finally {
     await t.player.close();
     await hub.close();

@@ -106,6 +106,7 @@ test('serves the active bundle, and only the active and previous bundles\' blobs
   const current = JSON.parse((await get('/api/current')).body.toString());
   assert.equal(current.bundleId, offers[1]!.bundleId);
   assert.equal(current.blobsUrl, '/blobs/');
+  assert.equal(current.brightnessBy, 'renderer', 'no brightness command: the page dims the picture');
   assert.deepEqual(current.manifest, JSON.parse(offers[1]!.manifest.toString()));
   assert.deepEqual(current.schedule, JSON.parse(offers[1]!.schedule.toString()));
 
