@@ -134,8 +134,13 @@ export async function demoCommand(args: string[]): Promise<number> {
     }
     for (const { screen, player } of players) {
       await waitFor(() => player.snapshot().activeBundleId === screen.bundleId, 60_000, `player ${screen.screen} to activate bundle ${screen.bundleId.slice(0, 12)}`);
-      const mode = player.snapshot().mode;
-      const note = mode === 'off' ? ' (outside its operating hours: the screen is black)' : '';
+      const { mode, brightnessPercent } = player.snapshot();
+      const note =
+        mode === 'off'
+          ? ' (outside its operating hours: the screen is black)'
+          : brightnessPercent < 100
+            ? ` (dimmed to ${brightnessPercent}% by the site's brightness schedule)`
+            : '';
       say(`player ${screen.screen.padEnd(14)} device ${player.deviceId}  showing bundle ${screen.bundleId.slice(0, 12)}  mode ${mode}${note}  at ${player.localUrl}/?player=1`);
     }
 
