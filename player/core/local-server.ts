@@ -9,16 +9,19 @@ import type { OnScreen } from './playback.ts';
 // The renderer's only source of content: the active bundle and its blobs, served on the
 // loopback interface and nowhere else (signage systems that served their media folder to the
 // whole network are part of why boards get defaced). Routes:
-//   GET /api/current       { bundleId, brightnessBy, manifest, schedule, blobsUrl } of the active
-//                          bundle; brightnessBy "panel" when a brightness command dims the
-//                          panel, "renderer" when the page must dim the picture itself
+//   GET /api/current       { bundleId, brightnessBy, clockCorrectionMs, manifest, schedule,
+//                          blobsUrl } of the active bundle; brightnessBy "panel" when a
+//                          brightness command dims the panel, "renderer" when the page must dim
+//                          the picture itself; clockCorrectionMs what the page adds to its own
+//                          clock to draw at the time the core plays by (trusted-clock.ts)
 //   GET /blobs/<sha256>    a blob of the active or previous bundle, nothing else
 //   GET /api/emergency     { revision, takeover, banner }: the emergency on screen now, if any
 //                          (takeover: manifest and schedule to play instead of the content;
 //                          banner: scene nodes to draw over it); see emergency-controller.ts
 //   GET /events            Server-Sent Events: `bundle` when the active bundle changes,
 //                          `playback` when the mode or brightness changes, `emergency` when
-//                          an emergency goes on or off screen
+//                          an emergency goes on or off screen, `clock` when the correction
+//                          of the system clock changes
 //   GET /…                 the renderer page's static files, when a directory is given
 // The event is written in the same tick as the activation commit, so the renderer learns of
 // a new bundle within a frame.
@@ -46,6 +49,8 @@ export interface LocalServerOptions {
   readonly emergency?: () => EmergencyOnScreen;
   /** Who applies the schedule's brightness: the panel (a brightness command) or the renderer page (default). */
   readonly brightnessBy?: 'renderer' | 'panel';
+  /** The time played by minus the system clock (see trusted-clock.ts); 0 when absent. */
+  readonly clockCorrectionMs?: () => number;
 }
 
 export interface LocalServer {
@@ -57,6 +62,8 @@ export interface LocalServer {
   playbackChanged(onScreen: OnScreen): void;
   /** Tells every subscriber that an emergency went on or off screen. */
   emergencyChanged(onScreen: EmergencyOnScreen): void;
+  /** Tells every subscriber that the correction of the system clock changed. */
+  clockChanged(correctionMs: number): void;
   close(): Promise<void>;
 }
 
@@ -129,7 +136,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Manifest and schedule are stored as their exact signed bytes (canonical JSON), so they
     // are spliced in as they are rather than parsed and written again.
     const body = Buffer.concat([
-      Buffer.from(`{"bundleId":${JSON.stringify(active.id)},"brightnessBy":"${options.brightnessBy ?? 'renderer'}","blobsUrl":"/blobs/","manifest":`),
+      Buffer.from(`{"bundleId":${JSON.stringify(active.id)},"brightnessBy":"${options.brightnessBy ?? 'renderer'}","clockCorrectionMs":${Math.round(options.clockCorrectionMs?.() ?? 0)},"blobsUrl":"/blobs/","manifest":`),
       active.manifestBytes,
       Buffer.from(',"schedule":'),
       active.scheduleBytes,
@@ -222,6 +229,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     bundleChanged: (change) => broadcast(bundleEvent(change)),
     playbackChanged: (onScreen) => broadcast(playbackEvent(onScreen)),
     emergencyChanged: (onScreen) => broadcast(emergencyEvent(onScreen)),
+    clockChanged: (correctionMs) => broadcast(`event: clock\ndata: ${JSON.stringify({ clockCorrectionMs: Math.round(correctionMs) })}\n\n`),
     close: async () => {
       clearInterval(heartbeat);
       for (const subscriber of subscribers) subscriber.end();

@@ -5,6 +5,7 @@ import { scheduleSchema } from '../../compiler/format/schedule.ts';
 import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { BrightnessOutput } from './brightness-output.ts';
+import { TrustedClock } from './trusted-clock.ts';
 import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
 import type { ContentNotices } from '../../compiler/cap/emergency-view.ts';
@@ -33,6 +34,9 @@ import type { StatusReport } from './sync-session.ts';
 export const PLAYER_VERSION = '0.1.0';
 export const DATABASE_FILE = 'player.sqlite';
 const OFFLINE_SINCE_KEY = 'offline_since_ms';
+/** The latest time played by, for a system clock reset by a power cut (trusted-clock.ts). */
+const CLOCK_FLOOR_KEY = 'clock_floor_ms';
+const CLOCK_FLOOR_EVERY_MS = 60_000;
 
 export interface PlayerState {
   readonly deviceId: string;
@@ -61,6 +65,12 @@ export interface StartPlayerOptions {
   /** The station's public key, pinned: nothing else's signature is accepted. */
   readonly stationPublicKey: KeyObject;
   readonly clock?: () => number;
+  /**
+   * Play by the hub's time when the system clock is far off it (default true; see
+   * trusted-clock.ts). Tests that run a player on an injected clock against a hub on the real
+   * one turn it off, unless the correction is what they test.
+   */
+  readonly followHubTime?: boolean;
   readonly random?: () => number;
   readonly logger?: Logger;
   /** Port of the loopback server for the renderer; 0 (the default) picks a free one. */
@@ -163,20 +173,36 @@ function activateCompletePending(options: { store: BundleStore; screenId: string
 }
 
 export async function startPlayer(options: StartPlayerOptions): Promise<RunningPlayer> {
-  const clock = options.clock ?? Date.now;
+  const systemClock = options.clock ?? Date.now;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
-  const startedMs = clock();
 
   // The data directory holds the device's private key: owner only.
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const db: PlayerDatabase = openPlayerDatabase({ path: join(options.dataDir, DATABASE_FILE) });
   const cleanups: (() => Promise<void> | void)[] = [() => void db.close()];
   try {
+    const kv = new KeyValueStore(db);
+    // Everything the player decides (what plays, proof of play, expiry) goes by this clock; the
+    // sync client keeps the system clock, so the offset it reports to the hub is the real one.
+    const trustedClock = new TrustedClock(systemClock, Number(kv.get(CLOCK_FLOOR_KEY) ?? Number.NaN));
+    const clock = trustedClock.now;
+    const startedMs = clock();
+    if (trustedClock.source.kind === 'floor') logger.error('the system clock is behind the last time this player played by', { problem: trustedClock.problem() });
+    // Never lowered, except by the hub's time: a system clock that once ran ahead must not hold
+    // the floor in the future once the hub has said what time it is.
+    const storeClockFloor = () =>
+      kv.set(CLOCK_FLOOR_KEY, String(trustedClock.source.kind === 'hub' ? clock() : Math.max(Number(kv.get(CLOCK_FLOOR_KEY) ?? 0) || 0, clock())));
+    storeClockFloor();
+    const floorTimer = setInterval(storeClockFloor, CLOCK_FLOOR_EVERY_MS);
+    floorTimer.unref();
+    cleanups.unshift(() => {
+      clearInterval(floorTimer);
+      storeClockFloor();
+    });
     const identity = loadOrCreateDeviceIdentity(db, startedMs);
     const store = new BundleStore(db);
     const plays = new PlayLog(db);
-    const kv = new KeyValueStore(db);
     const emergencies = new EmergencyStore(db, { screenId: options.screenId, stationPublicKey: options.stationPublicKey });
     for (const problem of emergencies.load()) logger.error('dropped a stored emergency statement that no longer verifies', { problem });
     let lastError = recoverActiveBundle({ store, screenId: options.screenId, stationPublicKey: options.stationPublicKey, clock, logger });
@@ -235,6 +261,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       onScreen: () => driver.onScreen,
       emergency: () => emergencyController.onScreen,
       brightnessBy: options.brightnessCommand !== undefined ? 'panel' : 'renderer',
+      clockCorrectionMs: () => trustedClock.correction,
     });
     cleanups.unshift(() => server?.close());
 
@@ -254,7 +281,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
         online: connection === 'online',
         connection,
         offlineSinceMs: client?.offlineSinceMs ?? null,
-        lastError,
+        lastError: lastError ?? trustedClock.problem(),
         pendingPlays: plays.pendingCount(),
         emergencyRevision: emergencyController.onScreen.revision,
       };
@@ -311,7 +338,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
         freeDiskBytes,
         uptimeS: Math.max(0, Math.floor((clock() - startedMs) / 1000)),
         version: options.version ?? PLAYER_VERSION,
-        lastError,
+        lastError: lastError ?? trustedClock.problem(),
         // Only sent while connected, so it is null then; kept in the local snapshot instead.
         offlineSinceMs: client?.offlineSinceMs ?? null,
       };
@@ -354,6 +381,14 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
           return setError(null);
         }
         case 'online':
+          if (options.followHubTime !== false && trustedClock.hubOffset(event.clockOffsetMs)) {
+            // The time played by moved: the renderer page first, then every decision again.
+            server?.clockChanged(trustedClock.correction);
+            logger.warn('the time played by changed with the hub\'s', { clockOffsetMs: event.clockOffsetMs, source: trustedClock.source.kind, problem: trustedClock.problem() });
+            emergencyController.refresh();
+            driver.show(playing());
+            stateChanged();
+          }
           // The hub keeps the first time it heard of each state; sending all again costs little.
           emergencyController.resendAcks();
           return;
@@ -374,7 +409,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       identity,
       screenId: options.screenId,
       stationPublicKey: options.stationPublicKey,
-      clock,
+      clock: systemClock,
       random,
       logger,
       version: options.version ?? PLAYER_VERSION,
@@ -392,7 +427,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     });
     const syncClient = client;
     cleanups.unshift(() => syncClient.stop());
-    kv.set(OFFLINE_SINCE_KEY, String(client.offlineSinceMs ?? clock()));
+    kv.set(OFFLINE_SINCE_KEY, String(client.offlineSinceMs ?? systemClock()));
     client.start();
 
     let closing: Promise<void> | undefined;

@@ -21,6 +21,8 @@ interface CurrentBundle extends InjectedBundle {
   readonly bundleId: string;
   /** 'panel' when the core runs a brightness command, so the page must not dim as well. */
   readonly brightnessBy?: 'renderer' | 'panel';
+  /** Added to the page's clock to draw at the time the core plays by (player/core/trusted-clock.ts). */
+  readonly clockCorrectionMs?: number;
 }
 
 export interface EmergencyPayload {

@@ -68,7 +68,11 @@ export interface TestPlayer {
   readonly cron: ReturnType<typeof manualCron>;
 }
 
-/** startPlayer with test defaults: a clock running from `startMs`, a remembering logger, a manual cron. */
+/**
+ * startPlayer with test defaults: a clock running from `startMs`, a remembering logger, a manual
+ * cron. The hubs of most tests run on the real clock while their players run on injected ones,
+ * so the player does not take the hub's time unless a test asks (followHubTime: true).
+ */
 export async function startTestPlayer(
   options: { hubUrl: string; dataDir: string; screenId: string; stationPublicKey: KeyObject; startMs: number } & Partial<StartPlayerOptions>,
 ): Promise<TestPlayer> {
@@ -82,6 +86,7 @@ export async function startTestPlayer(
     cron,
     backoff: { baseMs: 20, capMs: 200 },
     blobRetry: { baseMs: 50, capMs: 200 },
+    followHubTime: false,
     ...rest,
     onSyncEvent: (event) => {
       events.push(event);
