@@ -6,14 +6,16 @@ import { buildRenderer } from '../renderer/build.ts';
 import { PreviewCompiler } from './preview-compiler.ts';
 import { startPreviewServer } from './preview-server.ts';
 
-export const PREVIEW_HELP = `usage: signage preview --notices DIR --site FILE [--port N]
+export const PREVIEW_HELP = `usage: signage preview --notices DIR --site FILE [--approvers FILE] [--port N]
   Serves a page on 127.0.0.1 showing every notice on every screen of the site, live, and
-  recompiles within a second of a file changing. Errors and warnings appear beside the screen.`;
+  recompiles within a second of a file changing. Errors and warnings appear beside the screen.
+  --approvers FILE  the station's approver registry: approvals are checked as the station's
+                    compile checks them (without it each notice says its approval is unverified)`;
 
 export async function previewCommand(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args, options: { notices: { type: 'string' }, site: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+    values = parseArgs({ args, options: { notices: { type: 'string' }, site: { type: 'string' }, approvers: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (error) {
     process.stderr.write(`signage: ${(error as Error).message}\n\n${PREVIEW_HELP}\n`);
     return 2;
@@ -28,6 +30,7 @@ export async function previewCommand(args: string[]): Promise<number> {
   const compiler = new PreviewCompiler({
     noticesDir: values.notices,
     siteFile: values.site,
+    approversFile: typeof values.approvers === 'string' ? values.approvers : undefined,
     workDir,
     clock: Date.now,
     onChange: (state) => {

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { compile, type CompileReport } from '../../compiler/compile.ts';
 import { ImagePipeline } from '../../compiler/io/image-pipeline.ts';
+import { loadApproverKeys } from '../../compiler/io/approver-registry-file.ts';
 import { loadFontMeasurer } from '../../compiler/io/font-measurer.ts';
 import { CompileFailure, type CompileProblem } from '../../compiler/plan/compile-problem.ts';
 import type { TextMeasurer } from '../../compiler/plan/text-measure.ts';
@@ -30,6 +31,12 @@ export interface PreviewCompilerOptions {
   readonly clock: () => number;
   readonly onChange: (state: PreviewState) => void;
   readonly cacheDir?: string | undefined;
+  /**
+   * The station's approver registry: with it the preview checks approval signatures as the
+   * station's compile will (a notice edited after approval shows as skipped). Read at every
+   * compile, so an approver added meanwhile counts at once.
+   */
+  readonly approversFile?: string | undefined;
   /** Wait this long after the last file event before compiling (editors save in bursts). */
   readonly debounceMs?: number;
 }
@@ -61,8 +68,14 @@ export class PreviewCompiler {
     // replace files by renaming, which ends a watch on the file itself.
     const noticesRoot = resolve(this.options.noticesDir, '..');
     this.watchers.push(watch(noticesRoot, { recursive: true }, onEvent));
-    const siteDir = dirname(resolve(this.options.siteFile));
-    if (!siteDir.startsWith(noticesRoot)) this.watchers.push(watch(siteDir, onEvent));
+    const watched = [noticesRoot];
+    for (const file of [this.options.siteFile, this.options.approversFile]) {
+      if (file === undefined) continue;
+      const dir = dirname(resolve(file));
+      if (watched.some((root) => dir.startsWith(root))) continue;
+      watched.push(dir);
+      this.watchers.push(watch(dir, onEvent));
+    }
   }
 
   async stop(): Promise<void> {
@@ -107,6 +120,7 @@ export class PreviewCompiler {
         cacheDir: this.options.cacheDir ?? join(this.options.workDir, 'cache'),
         measurer: this.measurer,
         imagePipeline: this.pipeline,
+        approvers: this.options.approversFile === undefined ? undefined : { file: this.options.approversFile, keys: await loadApproverKeys(this.options.approversFile) },
       });
       const previous = this.state.outDir;
       this.state = { attempt, generation, outDir, report, compiledInMs: Math.round(performance.now() - started) };
