@@ -164,8 +164,8 @@ test('the long plan notice is paged on a 640×384 LED board at the minimum size'
     seen += page.lines.length;
     assert.ok(page.lines.length === 1 || kinds[seen - 1] !== 'opens', 'a page ends with the first line of a block');
   }
-  // A fit of a long notice must stay cheap: 500 notices × several screens.
-  assert.ok(warmMs < 20, `${warmMs.toFixed(2)} ms per fit`);
+  // How cheap a fit is stays a diagnostic here: timing belongs to the compile bench
+  // (npm run bench -- compile), not to a test that a loaded machine would fail.
 });
 
 test('the same notice does not fit one page when paging is not allowed', () => {
