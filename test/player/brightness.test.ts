@@ -15,6 +15,8 @@ import { manualClock, startTestPlayer, waitFor } from './support/player-fixtures
 
 /** The sample LED wall: 60 % from 05:30, 100 % from 07:00, 45 % from 18:30. */
 const LED_WALL = 'cong-xa';
+/** Each wait ends as soon as its condition holds; a loaded machine may take a while to start a process. */
+const PATIENCE_MS = 30_000;
 const station = makeStation();
 let root: string;
 let cleanup: () => Promise<void>;
@@ -38,7 +40,7 @@ async function seededPlayer(name: string, command: string, startMs: number) {
   hub.publish(offer);
   const clock = manualClock(startMs);
   const t = await startTestPlayer({ hubUrl: hub.url, dataDir: join(root, name), screenId: LED_WALL, stationPublicKey: station.publicKey, startMs, clock: clock.now, brightnessCommand: command });
-  await waitFor('the LED bundle is active', () => t.player.snapshot().activeBundleId === offer.bundleId);
+  await waitFor('the LED bundle is active', () => t.player.snapshot().activeBundleId === offer.bundleId, PATIENCE_MS);
   return { t, hub, clock };
 }
 
@@ -46,12 +48,12 @@ test('each brightness step runs the controller program with its percentage, in V
   const log = join(root, 'steps.log');
   const { t, hub, clock } = await seededPlayer('steps', `${process.execPath} ${recorder} {percent} ${log}`, fromVietnamWallTime({ year: 2026, month: 11, day: 21, hour: 10 }));
   try {
-    await waitFor('the day step is applied', async () => (await readFile(log, 'utf8').catch(() => '')).includes('100'));
+    await waitFor('the day step is applied', async () => (await readFile(log, 'utf8').catch(() => '')).includes('100'), PATIENCE_MS);
     assert.equal(t.player.snapshot().brightnessPercent, 100);
 
     clock.set(fromVietnamWallTime({ year: 2026, month: 11, day: 21, hour: 18, minute: 30 }));
     t.cron.fire('30 18 * * *');
-    await waitFor('the evening step is applied', async () => (await readFile(log, 'utf8')).trim().split('\n').length === 2);
+    await waitFor('the evening step is applied', async () => (await readFile(log, 'utf8')).trim().split('\n').length === 2, PATIENCE_MS);
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['100', '45']);
     assert.equal(t.player.snapshot().brightnessPercent, 45);
     assert.equal(t.player.snapshot().lastError, null);
@@ -67,7 +69,7 @@ test('each brightness step runs the controller program with its percentage, in V
 test('a controller program that fails is reported in the status, and the content keeps playing', async () => {
   const { t, hub } = await seededPlayer('failing', `${process.execPath} ${failing} {percent}`, fromVietnamWallTime({ year: 2026, month: 11, day: 21, hour: 10 }));
   try {
-    const error = await waitFor('the failure is reported', () => t.player.snapshot().lastError ?? undefined);
+    const error = await waitFor('the failure is reported', () => t.player.snapshot().lastError ?? undefined, PATIENCE_MS);
     assert.match(error, /^BRIGHTNESS: .*failed for 100%: sending card not found/);
     assert.equal(t.player.snapshot().mode, 'content');
     assert.equal(t.player.snapshot().activeBundleId, offer.bundleId);
