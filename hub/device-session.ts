@@ -120,10 +120,13 @@ export class DeviceSession {
     this.ws.ping();
   }
 
-  /** Sends the screen's current offer unless the player already shows that bundle. */
-  offer(offer: ScreenOffer): void {
+  /**
+   * Sends the screen's current offer unless the player already shows that bundle: as a delta
+   * from the bundle it shows when the hub can, else whole (`whole`: the player asked for it).
+   */
+  offer(offer: ScreenOffer, options: { whole?: boolean } = {}): void {
     if (this.shownBundleId === offer.bundleId) return;
-    this.sendRaw(offer.frame, false);
+    this.sendRaw(offer.frameFor(options.whole ? null : this.shownBundleId), false);
   }
 
   /** Sends a text frame encoded once for many sockets (emergency statements). */
@@ -200,6 +203,11 @@ export class DeviceSession {
     switch (message.type) {
       case 'get-blob':
         return this.onGetBlob(message);
+      case 'get-offer': {
+        const offer = this.context.offers.get(this.screenId!);
+        if (offer) this.offer(offer, { whole: true });
+        return;
+      }
       case 'status':
         return this.onStatus(message);
       case 'plays':

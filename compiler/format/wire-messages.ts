@@ -9,13 +9,15 @@ import { sha256Schema } from './bundle-manifest.ts';
 // length, that many bytes of JSON `BlobChunkHeader`, then the chunk's bytes.
 //
 // Connection: hub → challenge; player → hello (signed with its device key); hub → welcome or
-// refused; hub → offer (current bundle for the player's screen) whenever it changes; player →
-// get-blob for what it lacks (resumable by offset); player → activated; player → status every
+// refused; hub → offer (current bundle for the player's screen, as a delta from the one it
+// shows) whenever it changes; player → get-blob for what it lacks (resumable by offset), or
+// get-offer when it cannot apply the delta; player → activated; player → status every
 // 30 s and plays in batches; hub → plays-ack.
 // Emergencies: hub → emergency (a signed statement about one alert, sent ahead of everything
 // else, after welcome and whenever one is issued); player → emergency-ack (what it did with it).
 
-export const WIRE_PROTOCOL_VERSION = 1;
+/** 2: offers carry compressed documents, as deltas from the bundle the player shows. */
+export const WIRE_PROTOCOL_VERSION = 2;
 /** Largest blob chunk the hub sends in one binary frame. */
 export const BLOB_CHUNK_BYTES = 256 * 1024;
 
@@ -45,16 +47,28 @@ export const refusedMessage = z.strictObject({
   message: z.string(),
 });
 
-/** The current bundle for a screen: manifest and schedule bytes exactly as signed. */
+/**
+ * The current bundle for a screen: its manifest and schedule, compressed, and their signatures.
+ * `manifest` and `schedule` are brotli-compressed (base64). With `deltaFrom`, what is
+ * compressed is a byte delta (byte-delta.ts) from that bundle's manifest and schedule, which
+ * the player said it shows; without it, the documents themselves. The player rebuilds the
+ * exact bytes the station signed and verifies them as always (id = sha256 of the manifest,
+ * signatures against the pinned key). A player that no longer holds `deltaFrom` sends
+ * `get-offer` and gets the documents whole.
+ */
 export const offerMessage = z.strictObject({
   type: z.literal('offer'),
   screenId: idSchema,
   bundleId: sha256Schema,
+  deltaFrom: sha256Schema.optional(),
   manifest: base64,
   manifestSig: base64,
   schedule: base64,
   scheduleSig: base64,
 });
+
+/** Largest manifest or schedule a player rebuilds from an offer (a bound on decompression). */
+export const MAX_OFFER_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
 export const blobErrorMessage = z.strictObject({
   type: z.literal('blob-error'),
@@ -109,6 +123,11 @@ export const getBlobMessage = z.strictObject({
   offset: z.number().int().min(0),
 });
 
+/** Asks for the current offer again with whole documents: the delta's base is not held. */
+export const getOfferMessage = z.strictObject({
+  type: z.literal('get-offer'),
+});
+
 export const activatedMessage = z.strictObject({
   type: z.literal('activated'),
   bundleId: sha256Schema,
@@ -159,7 +178,7 @@ export const emergencyAckMessage = z.strictObject({
   reason: z.string().max(1000).optional(),
 });
 
-export const playerMessage = z.discriminatedUnion('type', [helloMessage, getBlobMessage, activatedMessage, statusMessage, playsMessage, emergencyAckMessage]);
+export const playerMessage = z.discriminatedUnion('type', [helloMessage, getBlobMessage, getOfferMessage, activatedMessage, statusMessage, playsMessage, emergencyAckMessage]);
 export type PlayerMessage = z.infer<typeof playerMessage>;
 
 /** Exactly what the player signs in its hello, so both sides build the same bytes. */

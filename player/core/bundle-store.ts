@@ -108,6 +108,25 @@ const BUNDLE_COLUMNS = 'id, screen, manifest, manifest_sig, schedule, schedule_s
 export class BundleStore {
   constructor(private readonly db: PlayerDatabase) {}
 
+  /**
+   * Runs a write that records download progress (an offer stored, a chunk, a finished blob,
+   * a failure, pruning) without waiting for the disk. In WAL mode a power cut can lose such
+   * commits but never corrupts them, and what is lost is fetched again from the stored offset.
+   * An fsync per 256 KB chunk would make a download wait on the disk for nothing. Activation
+   * keeps synchronous=FULL: its commit, and with it everything before it in the WAL, is on
+   * disk when activate() returns.
+   */
+  private relaxed<T>(write: () => T): T {
+    const mode = this.db.pragma('synchronous', { simple: true }) as number;
+    if (mode < 2) return write(); // already OFF or NORMAL
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma(`synchronous = ${mode}`);
+    }
+  }
+
   bundle(id: string): StoredBundle | undefined {
     return toBundle(this.db.prepare<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE id = ?`).get(id));
   }
@@ -141,6 +160,10 @@ export class BundleStore {
    * Returns the bundle's state afterwards ('active' when it is already on screen).
    */
   storeOffer(bundle: AcceptedBundle, nowMs: number): BundleState {
+    return this.relaxed(() => this.storeOfferNow(bundle, nowMs));
+  }
+
+  private storeOfferNow(bundle: AcceptedBundle, nowMs: number): BundleState {
     return this.db.transaction((): BundleState => {
       const existing = this.db.prepare<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(bundle.id);
       if (existing?.state === 'active') return 'active';
@@ -211,13 +234,13 @@ export class BundleStore {
    * is started over.
    */
   beginDownload(hash: string, total: number, nowMs: number): number {
-    return this.db.transaction((): number => {
+    return this.relaxed(() => this.db.transaction((): number => {
       const row = this.db.prepare<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(hash);
       if (row && row.total === total) return row.received;
       if (row) this.db.prepare<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
       this.db.prepare('INSERT INTO blob_downloads (hash, total, received, updated_ms) VALUES (?, ?, 0, ?)').run(hash, total, nowMs);
       return 0;
-    })();
+    })());
   }
 
   /** Progress of a blob being fetched, if a download was begun. */
@@ -230,7 +253,7 @@ export class BundleStore {
    * only ever appended in order, so the resume offset is always the sum of stored chunks.
    */
   appendChunk(options: { hash: string; position: number; total: number; data: Uint8Array; nowMs: number }): { received: number; total: number } {
-    return this.db.transaction(() => {
+    return this.relaxed(() => this.db.transaction(() => {
       const row = this.db.prepare<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(options.hash);
       if (!row) throw new ChunkRejectedError('not-wanted', `no download of ${options.hash} is under way`);
       if (options.total !== row.total) {
@@ -243,7 +266,7 @@ export class BundleStore {
       if (options.data.length > 0) this.db.prepare('INSERT INTO blob_chunks (hash, position, bytes) VALUES (?, ?, ?)').run(options.hash, options.position, options.data);
       this.db.prepare('UPDATE blob_downloads SET received = ?, updated_ms = ? WHERE hash = ?').run(received, options.nowMs, options.hash);
       return { received, total: row.total };
-    })();
+    })());
   }
 
   /**
@@ -260,20 +283,26 @@ export class BundleStore {
       this.recordDownloadFailure({ hash, reason, nowMs: options.nowMs, retryAfterMs: options.retryAfterMs, discard: true });
       return { ok: false, reason };
     }
-    this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, options.nowMs);
-      this.db.prepare<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
-    })();
+    this.relaxed(() =>
+      this.db.transaction(() => {
+        this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, options.nowMs);
+        this.db.prepare<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
+      })(),
+    );
     return { ok: true };
   }
 
   /** Stores a blob whose bytes are already at hand (an empty blob needs no download). */
   storeVerifiedBlob(hash: string, bytes: Uint8Array, nowMs: number): void {
     if (sha256Hex(bytes) !== hash) throw new Error(`blob ${hash}: bytes do not match the name`);
-    this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, nowMs);
+    this.relaxed(() => this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, nowMs));
   }
 
   recordDownloadFailure(options: { hash: string; reason: string; nowMs: number; retryAfterMs: number; discard: boolean }): void {
+    this.relaxed(() => this.recordDownloadFailureNow(options));
+  }
+
+  private recordDownloadFailureNow(options: { hash: string; reason: string; nowMs: number; retryAfterMs: number; discard: boolean }): void {
     this.db.transaction(() => {
       if (options.discard) this.db.prepare<[string]>('DELETE FROM blob_chunks WHERE hash = ?').run(options.hash);
       this.db
@@ -346,6 +375,10 @@ export class BundleStore {
    * whose blobs were half pruned.
    */
   prune(): PruneResult {
+    return this.relaxed(() => this.pruneNow());
+  }
+
+  private pruneNow(): PruneResult {
     return this.db.transaction((): PruneResult => {
       const bundles = this.db.prepare("DELETE FROM bundles WHERE state = 'retired'").run().changes;
       const blobs = this.db.prepare('DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM bundle_blobs)').run().changes;

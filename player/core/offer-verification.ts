@@ -1,8 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import type { Schedule } from '../../compiler/format/schedule.ts';
-import type { z } from 'zod';
-import type { offerMessage } from '../../compiler/format/wire-messages.ts';
 import { BundleVerificationError, verifyBlob, verifyManifest, verifySchedule, type VerifyFailureCode } from '../../compiler/trust/verify-bundle.ts';
 import type { AcceptedBundle, StoredBundle } from './bundle-store.ts';
 
@@ -11,7 +9,7 @@ import type { AcceptedBundle, StoredBundle } from './bundle-store.ts';
 // for this screen, its id is its manifest's hash, and it is not older than what is on screen
 // (an attacker who can replay old signed bundles must not be able to roll content back).
 
-export type OfferRefusalCode = VerifyFailureCode | 'BUNDLE_ID_MISMATCH' | 'BUNDLE_WRONG_SCREEN' | 'BUNDLE_OLDER_THAN_ACTIVE';
+export type OfferRefusalCode = VerifyFailureCode | 'BUNDLE_ID_MISMATCH' | 'BUNDLE_WRONG_SCREEN' | 'BUNDLE_OLDER_THAN_ACTIVE' | 'BUNDLE_OFFER_MALFORMED';
 
 export class BundleRefusedError extends Error {
   override readonly name = 'BundleRefusedError';
@@ -24,7 +22,16 @@ export class BundleRefusedError extends Error {
   }
 }
 
-export type OfferMessage = z.infer<typeof offerMessage>;
+/** An offer with its documents rebuilt (offer-documents.ts): the bytes the station signed, if the hub is honest. */
+export interface OfferedBundle {
+  /** The screen the hub says the bundle is for. */
+  readonly screenId: string;
+  readonly bundleId: string;
+  readonly manifest: Buffer;
+  readonly manifestSig: Buffer;
+  readonly schedule: Buffer;
+  readonly scheduleSig: Buffer;
+}
 
 export interface VerifiedOffer extends AcceptedBundle {
   readonly manifest: BundleManifest;
@@ -61,7 +68,7 @@ function checkedParts(options: {
 
 /** Verifies an offer from the hub; throws BundleRefusedError naming the reason. */
 export function verifyOffer(options: {
-  offer: OfferMessage;
+  offer: OfferedBundle;
   screenId: string;
   stationPublicKey: KeyObject;
   /** issuedAt of the bundle on screen, if any: anything older is refused. */
@@ -73,10 +80,10 @@ export function verifyOffer(options: {
   }
   const parts = {
     bundleId: offer.bundleId,
-    manifestBytes: Buffer.from(offer.manifest, 'base64'),
-    manifestSig: Buffer.from(offer.manifestSig, 'base64'),
-    scheduleBytes: Buffer.from(offer.schedule, 'base64'),
-    scheduleSig: Buffer.from(offer.scheduleSig, 'base64'),
+    manifestBytes: offer.manifest,
+    manifestSig: offer.manifestSig,
+    scheduleBytes: offer.schedule,
+    scheduleSig: offer.scheduleSig,
   };
   const { manifest, schedule } = checkedParts({ ...parts, screenId: options.screenId, publicKey: options.stationPublicKey });
   const issuedAtMs = Date.parse(manifest.issuedAt);

@@ -41,6 +41,11 @@ export class PlayLog {
     );
   }
 
+  /** Runs several writes as one commit: a page change closes one record and opens the next with one fsync, not two. */
+  inOneCommit<T>(write: () => T): T {
+    return this.db.transaction(write)();
+  }
+
   /** Whether a record is still open (on screen, not yet uploadable). */
   isOpen(id: string): boolean {
     return this.db.prepare<[string], { closed: number }>('SELECT closed FROM plays WHERE id = ?').get(id)?.closed === 0;

@@ -119,28 +119,33 @@ export class PlaybackDriver {
     const next = decideOnScreen(this.bundle, nowMs);
     const nextId = next.page && next.bundleId ? playRecordId({ deviceId, bundleId: next.bundleId, startedAtMs: next.page.startedAtMs }) : null;
     try {
-      if (this.openId !== null && this.openId !== nextId) {
-        plays.close(this.openId, nowMs);
-        this.openId = null;
-      }
-      if (nextId !== null && this.openId !== nextId && next.page && next.bundleId) {
-        // Written before anything reports it: the record exists from the moment the page shows.
-        plays.open({
-          id: nextId,
-          bundleId: next.bundleId,
-          noticeId: next.page.noticeId,
-          pageId: next.page.pageId,
-          startMs: Math.max(next.page.startedAtMs, this.showingSinceMs),
-          plannedEndMs: next.page.endsAtMs,
-        });
-        this.openId = nextId;
-      }
-      if (this.firstTick) {
-        // Records a crash left open are closed now; the one still on screen carries on.
-        const closed = plays.closeAbandoned({ keepId: this.openId, nowMs });
-        if (closed > 0) this.options.logger.info('closed proof-of-play records left open by an interrupted run', { closed });
-        this.firstTick = false;
-      }
+      const openId = plays.inOneCommit(() => {
+        let openId = this.openId;
+        if (openId !== null && openId !== nextId) {
+          plays.close(openId, nowMs);
+          openId = null;
+        }
+        if (nextId !== null && openId !== nextId && next.page && next.bundleId) {
+          // Written before anything reports it: the record exists from the moment the page shows.
+          plays.open({
+            id: nextId,
+            bundleId: next.bundleId,
+            noticeId: next.page.noticeId,
+            pageId: next.page.pageId,
+            startMs: Math.max(next.page.startedAtMs, this.showingSinceMs),
+            plannedEndMs: next.page.endsAtMs,
+          });
+          openId = nextId;
+        }
+        if (this.firstTick) {
+          // Records a crash left open are closed now; the one still on screen carries on.
+          const closed = plays.closeAbandoned({ keepId: openId, nowMs });
+          if (closed > 0) this.options.logger.info('closed proof-of-play records left open by an interrupted run', { closed });
+        }
+        return openId;
+      });
+      this.openId = openId;
+      this.firstTick = false;
     } catch (error) {
       // A full disk must not blank the screen: playback goes on, the record is lost.
       this.options.logger.error('could not write proof of play', { error: (error as Error).message });

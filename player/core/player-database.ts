@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 // The player's whole state lives in one SQLite file: identity, bundles, blobs, download
 // progress, proof of play. A power cut can strike at any instant at a commune, so:
 // - WAL with synchronous=FULL: a committed activation survives power loss (NORMAL could lose
-//   the last commits; neither mode corrupts the file).
+//   the last commits; neither mode corrupts the file). Download progress alone is committed
+//   with NORMAL (bundle-store.ts): losing it costs a re-fetch, not an fsync per chunk.
 // - Every change that must be all-or-nothing is one transaction (see bundle-store.ts).
 // - The schema is versioned with PRAGMA user_version and migrated forward in numbered steps,
 //   each step in its own transaction together with the version bump. A file written by a

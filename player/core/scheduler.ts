@@ -62,24 +62,35 @@ export interface PlayerSchedulerOptions {
 }
 
 export class PlayerScheduler {
-  private wakeTasks: CronTask[] = [];
+  /** Armed wake-ups by cron expression. */
+  private readonly wakeTasks = new Map<string, CronTask>();
   private readonly maintenanceTask: CronTask;
 
   constructor(private readonly options: PlayerSchedulerOptions) {
     this.maintenanceTask = options.cron(MAINTENANCE_CRON, () => this.guard('maintenance', options.onMaintenance), { timezone: VIETNAM_TIME_ZONE, name: 'player-maintenance' });
   }
 
-  /** Re-arms the wake-ups for the schedule now on screen. */
+  /**
+   * Arms the wake-ups for the schedule now on screen. Only the instants that changed are
+   * touched: a new bundle nearly always keeps the hours, brightness steps and time windows of
+   * the last one, and arming a node-cron task costs milliseconds of time-zone arithmetic.
+   */
   setSchedule(schedule: Schedule | undefined): void {
-    for (const task of this.wakeTasks) task.stop();
-    this.wakeTasks = wakeExpressions(schedule).map((expression) =>
-      this.options.cron(expression, () => this.guard('wake', () => this.options.onWake(expression)), { timezone: VIETNAM_TIME_ZONE, name: `player-wake ${expression}` }),
-    );
+    const wanted = new Set(wakeExpressions(schedule));
+    for (const [expression, task] of this.wakeTasks) {
+      if (wanted.has(expression)) continue;
+      task.stop();
+      this.wakeTasks.delete(expression);
+    }
+    for (const expression of wanted) {
+      if (this.wakeTasks.has(expression)) continue;
+      this.wakeTasks.set(expression, this.options.cron(expression, () => this.guard('wake', () => this.options.onWake(expression)), { timezone: VIETNAM_TIME_ZONE, name: `player-wake ${expression}` }));
+    }
   }
 
   stop(): void {
-    for (const task of this.wakeTasks) task.stop();
-    this.wakeTasks = [];
+    for (const task of this.wakeTasks.values()) task.stop();
+    this.wakeTasks.clear();
     this.maintenanceTask.stop();
   }
 

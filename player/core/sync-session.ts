@@ -14,7 +14,8 @@ import { ActivationError, ChunkRejectedError, type ActivationResult, type Bundle
 import { signHello, type DeviceIdentity } from './device-identity.ts';
 import type { SyncSocket } from './hub-socket.ts';
 import type { Logger } from './logger.ts';
-import { BundleRefusedError, verifyOffer, type OfferMessage } from './offer-verification.ts';
+import { decodeOffer, type OfferMessage } from './offer-documents.ts';
+import { BundleRefusedError, verifyOffer } from './offer-verification.ts';
 import type { PlayLog } from './play-log.ts';
 
 // One connection's worth of the hub protocol (see compiler/format/wire-messages.ts):
@@ -86,6 +87,8 @@ export class SyncSession {
   /** Where a blob was asked for again after a gap, so one gap costs one request, not one per later chunk. */
   private readonly rerequestedAt = new Map<string, number>();
   private playsInFlight: { ids: Set<string>; sentMs: number } | null = null;
+  /** Offers asked for whole on this connection (a delta whose base is not held). */
+  private readonly askedWhole = new Set<string>();
   private tickTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -282,7 +285,19 @@ export class SyncSession {
     }
     let verified;
     try {
-      verified = verifyOffer({ offer, screenId: this.options.screenId, stationPublicKey: this.options.stationPublicKey, activeIssuedAtMs: active?.issuedAtMs });
+      const offered = decodeOffer(offer, (id) => {
+        const held = store.bundle(id);
+        return held && { manifest: held.manifestBytes, schedule: held.scheduleBytes };
+      });
+      if (!offered) {
+        // A delta from a bundle no longer held (pruned, or retired at start-up): ask once for it whole.
+        if (this.askedWhole.has(offer.bundleId)) throw new BundleRefusedError('BUNDLE_OFFER_MALFORMED', offer.bundleId, `the hub keeps offering a delta from ${offer.deltaFrom}, which this player does not hold`);
+        this.askedWhole.add(offer.bundleId);
+        logger.info('the offer is a delta from a bundle this player does not hold; asking for it whole', { bundleId: offer.bundleId, deltaFrom: offer.deltaFrom });
+        this.send({ type: 'get-offer' });
+        return;
+      }
+      verified = verifyOffer({ offer: offered, screenId: this.options.screenId, stationPublicKey: this.options.stationPublicKey, activeIssuedAtMs: active?.issuedAtMs });
     } catch (error) {
       if (!(error instanceof BundleRefusedError)) throw error;
       logger.warn('refused a bundle from the hub; the bundle on screen stays', { bundleId: offer.bundleId, code: error.code, reason: error.message });

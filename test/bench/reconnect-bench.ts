@@ -92,6 +92,7 @@ export async function run(args: string[]): Promise<void> {
       workers,
       mode: 'reconnect',
       held: heldOf(version),
+      stationPublicKeyPem,
       maxLifetimeMs: lifetimeMs,
       namePrefix: 'reconnect',
       onWorker: (worker) => processes.push(worker),

@@ -13,8 +13,8 @@ import { emit, median, percentile, round } from './stats.ts';
 // recompiled and published, `--runs` times. Per player: time from the hub.publish() call (taken
 // in the hub process) to that player having activated the new bundle (full players: the
 // runtime's `activated` event, after its SQLite commit; light players: after every new blob's
-// sha256 checked, when `activated` is sent), and the blob bytes it received against the bytes
-// of the blobs new to its screen.
+// sha256 checked, when `activated` is sent), and every byte it received for the update (offer
+// with manifest and schedule, blob frames) against the bytes of the blobs new to its screen.
 //
 // Then, separately, a fresh hub with `--idle` lightweight players connected, welcomed and on
 // the current bundle: the hub process's RSS.
@@ -80,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
       event: 'compiled',
       versions: versions.length,
       ms: round(performance.now() - started, 0),
-      screens: Object.fromEntries(screens.map((s) => [s, { blobs: versions[0]!.screens[s]!.blobs.length, offer_bytes: versions[0]!.screens[s]!.offerBytes, new_bytes_per_version: versions.slice(1).map((v, i) => newBlobBytes(v.screens[s]!, versions[i]!.screens[s])) }])),
+      screens: Object.fromEntries(screens.map((s) => [s, { blobs: versions[0]!.screens[s]!.blobs.length, manifest_bytes: versions[0]!.screens[s]!.manifest.length, schedule_bytes: versions[0]!.screens[s]!.schedule.length, new_bytes_per_version: versions.slice(1).map((v, i) => newBlobBytes(v.screens[s]!, versions[i]!.screens[s])) }])),
     });
 
     const sync = await syncPhase({ scratch: scratch.path, versions, stationPublicKeyPem, screens, players, full, fullPerWorker, lightWorkers, lifetimeMs, processes });
@@ -173,6 +173,7 @@ async function syncPhase(options: {
     workers: options.lightWorkers,
     mode: 'offers',
     held: heldOf(versions[0]!),
+    stationPublicKeyPem: options.stationPublicKeyPem,
     maxLifetimeMs: options.lifetimeMs,
     namePrefix: 'light',
     onWorker: (worker) => processes.push(worker),
@@ -233,15 +234,19 @@ async function syncPhase(options: {
     const lightLatencies = measured.filter((p) => p.kind === 'light' && p.activatedAt !== null).map((p) => p.activatedAt! - t0);
     const offerLatencies = measured.filter((p) => p.kind === 'light' && p.offerAt !== null).map((p) => p.offerAt! - t0);
     const fetchTimes = measured.filter((p) => p.kind === 'light' && p.offerAt !== null && p.activatedAt !== null).map((p) => p.activatedAt! - p.offerAt!);
-    // Bytes: only players whose screen has new blobs (a screen without pictures moves none).
+    // Bytes: everything the player received for the update (offer frames with the manifest and
+    // schedule, blob chunk frames with their headers: every WebSocket payload byte) against the
+    // bytes of the blobs new to its screen. Only players whose screen has new blobs: a screen
+    // without pictures moves only its offer, and a ratio to zero means nothing.
     const ratios: number[] = [];
-    const totalRatios: number[] = [];
+    const blobRatios: number[] = [];
     for (const p of measured) {
       const fresh = newBlobBytes(version.screens[p.screenId]!, previous.screens[p.screenId]);
       if (fresh === 0 || p.activatedAt === null) continue;
-      ratios.push(p.blobBytes / fresh);
-      totalRatios.push(p.totalBytes / fresh);
+      ratios.push(p.totalBytes / fresh);
+      blobRatios.push(p.blobBytes / fresh);
     }
+    const offerBytes = measured.filter((p) => p.activatedAt !== null).map((p) => p.totalBytes - p.blobBytes);
     // A player that never activated is counted at the time the bench stopped waiting.
     const missing = expected - latencies.length;
     const waitedMs = usage1.hub.at - t0;
@@ -285,7 +290,10 @@ async function syncPhase(options: {
       where_the_time_went: where,
       bytes_ratio_median: ratios.length ? round(median(ratios), 4) : null,
       bytes_ratio_max: ratios.length ? round(Math.max(...ratios), 4) : null,
-      bytes_ratio_with_offer_max: totalRatios.length ? round(Math.max(...totalRatios), 4) : null,
+      // Diagnostics: blob chunk frames alone, and the text frames (offers) per player.
+      blob_frames_ratio_max: blobRatios.length ? round(Math.max(...blobRatios), 4) : null,
+      text_bytes_per_player_median: offerBytes.length ? median(offerBytes) : null,
+      text_bytes_per_player_max: offerBytes.length ? Math.max(...offerBytes) : null,
       new_blob_bytes_by_screen: Object.fromEntries(changed.map((s) => [s, newBlobBytes(version.screens[s]!, previous.screens[s])])),
     });
     await sleep(500);
@@ -361,6 +369,7 @@ async function idlePhase(options: {
     workers: options.idleWorkers,
     mode: 'offers',
     held: heldOf(options.version),
+    stationPublicKeyPem: options.stationPublicKeyPem,
     maxLifetimeMs: options.lifetimeMs,
     namePrefix: 'idle',
     onWorker: (worker) => processes.push(worker),

@@ -6,7 +6,8 @@ import { generateStationKeyPair, loadPrivateKey, loadPublicKey } from '../../com
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub-server.ts';
 import type { LogFields, Logger } from '../../hub/logger.ts';
 import { copySamples } from '../support/paths.ts';
-import { ProtocolClient, createDeviceIdentity, type Connected, type DeviceIdentity } from '../support/protocol-client.ts';
+import type { HubMessage } from '../../compiler/format/wire-messages.ts';
+import { ProtocolClient, createDeviceIdentity, offerDocuments, type Connected, type DeviceIdentity } from '../support/protocol-client.ts';
 
 // Shared by the hub tests: real compiled bundles signed with a test station key, a hub on an
 // ephemeral port with a logger the test can read, and enrolment in one call.
@@ -76,8 +77,9 @@ export async function enrolAndConnect(hub: RunningHub, screenId: string): Promis
   return { ...connected, identity };
 }
 
-export function manifestOf(offer: { manifest: string }): BundleManifest {
-  return bundleManifestSchema.parse(JSON.parse(Buffer.from(offer.manifest, 'base64').toString('utf8')));
+/** The manifest of an offer with whole documents (a player that showed nothing). */
+export function manifestOf(offer: Extract<HubMessage, { type: 'offer' }>): BundleManifest {
+  return bundleManifestSchema.parse(JSON.parse(offerDocuments(offer).manifest.toString('utf8')));
 }
 
 /** Awaits a promise, failing the test instead of hanging when it does not settle in time. */

@@ -7,7 +7,7 @@ import { sha256Hex } from '../../compiler/trust/station-key.ts';
 import { HUB_DATABASE_FILE, HubDatabase } from '../../hub/hub-database.ts';
 import { publishBundles } from '../../hub/publish.ts';
 import { scratchDir } from '../support/paths.ts';
-import { ProtocolClient } from '../support/protocol-client.ts';
+import { offerDocuments, ProtocolClient } from '../support/protocol-client.ts';
 import { BIG_SCREEN, compileVersions, enrolAndConnect, eventually, manifestOf, startTestHub, stationPublicKey } from './hub-fixture.ts';
 
 // What a player gets from the hub: the current bundle of its screen on connect and on every
@@ -36,11 +36,42 @@ test('a welcomed player is offered its screen\'s current bundle, exactly as sign
     const { client } = await enrolAndConnect(hub, BIG_SCREEN);
     const offer = await client.next('offer');
     assert.equal(offer.screenId, BIG_SCREEN);
-    assert.deepEqual(Buffer.from(offer.manifest, 'base64'), await screenFile(versions[0]!, BIG_SCREEN, 'manifest.json'));
-    assert.deepEqual(Buffer.from(offer.manifestSig, 'base64'), await screenFile(versions[0]!, BIG_SCREEN, 'manifest.sig'));
-    assert.deepEqual(Buffer.from(offer.schedule, 'base64'), await screenFile(versions[0]!, BIG_SCREEN, 'schedule.json'));
-    assert.deepEqual(Buffer.from(offer.scheduleSig, 'base64'), await screenFile(versions[0]!, BIG_SCREEN, 'schedule.sig'));
-    assert.equal(offer.bundleId, sha256Hex(Buffer.from(offer.manifest, 'base64')));
+    assert.equal(offer.deltaFrom, undefined, 'a player that shows nothing gets whole documents');
+    const documents = offerDocuments(offer);
+    assert.deepEqual(documents.manifest, await screenFile(versions[0]!, BIG_SCREEN, 'manifest.json'));
+    assert.deepEqual(documents.manifestSig, await screenFile(versions[0]!, BIG_SCREEN, 'manifest.sig'));
+    assert.deepEqual(documents.schedule, await screenFile(versions[0]!, BIG_SCREEN, 'schedule.json'));
+    assert.deepEqual(documents.scheduleSig, await screenFile(versions[0]!, BIG_SCREEN, 'schedule.sig'));
+    assert.equal(offer.bundleId, sha256Hex(documents.manifest));
+    await client.close();
+  } finally {
+    await hub.close();
+  }
+});
+
+test('a player that shows the previous bundle is offered the new one as a small delta from it; get-offer sends it whole', async () => {
+  const { hub } = await startTestHub(freshDir());
+  try {
+    await hub.publish(versions[0]!);
+    const { client } = await enrolAndConnect(hub, BIG_SCREEN);
+    const first = await client.next('offer');
+    const held = offerDocuments(first);
+    client.send({ type: 'activated', bundleId: first.bundleId });
+    await hub.publish(versions[1]!);
+    const offer = await client.next('offer', 3000);
+    const size = Buffer.byteLength(JSON.stringify(offer));
+    assert.equal(offer.deltaFrom, first.bundleId);
+    const documents = offerDocuments(offer, held);
+    const manifest = await screenFile(versions[1]!, BIG_SCREEN, 'manifest.json');
+    assert.deepEqual(documents.manifest, manifest);
+    assert.deepEqual(documents.schedule, await screenFile(versions[1]!, BIG_SCREEN, 'schedule.json'));
+    assert.equal(offer.bundleId, sha256Hex(manifest));
+    // One edited notice: the whole offer is a small fraction of the manifest it describes.
+    assert.ok(size < manifest.length / 10, `delta offer of ${size} bytes for a ${manifest.length}-byte manifest`);
+    client.send({ type: 'get-offer' });
+    const whole = await client.next('offer', 3000);
+    assert.equal(whole.deltaFrom, undefined);
+    assert.deepEqual(offerDocuments(whole).manifest, manifest);
     await client.close();
   } finally {
     await hub.close();

@@ -20,20 +20,8 @@ let offerB: FakeOffer;
 let offerC: FakeOffer;
 let n = 0;
 
-function offerMessage(offer: FakeOffer) {
-  return {
-    type: 'offer' as const,
-    screenId: offer.screenId,
-    bundleId: offer.bundleId,
-    manifest: offer.manifest.toString('base64'),
-    manifestSig: offer.manifestSig.toString('base64'),
-    schedule: offer.schedule.toString('base64'),
-    scheduleSig: offer.scheduleSig.toString('base64'),
-  };
-}
-
 function verified(offer: FakeOffer): VerifiedOffer {
-  return verifyOffer({ offer: offerMessage(offer), screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined });
+  return verifyOffer({ offer, screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined });
 }
 
 function freshDb(): { db: PlayerDatabase; store: BundleStore; path: string } {

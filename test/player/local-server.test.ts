@@ -24,16 +24,7 @@ let server: LocalServer;
 const offers: FakeOffer[] = [];
 
 function accept(offer: FakeOffer): void {
-  const message = {
-    type: 'offer' as const,
-    screenId: offer.screenId,
-    bundleId: offer.bundleId,
-    manifest: offer.manifest.toString('base64'),
-    manifestSig: offer.manifestSig.toString('base64'),
-    schedule: offer.schedule.toString('base64'),
-    scheduleSig: offer.scheduleSig.toString('base64'),
-  };
-  store.storeOffer(verifyOffer({ offer: message, screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined }), 0);
+  store.storeOffer(verifyOffer({ offer, screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined }), 0);
   for (const [hash, bytes] of offer.blobs) {
     if (store.hasBlob(hash)) continue;
     store.beginDownload(hash, bytes.length, 0);

@@ -110,7 +110,7 @@ test('a bundle fully downloaded before a power cut but not yet activated is acti
   const store = new BundleStore(db);
   store.storeOffer(
     verifyOffer({
-      offer: { type: 'offer', screenId: SCREEN, bundleId: offerB.bundleId, manifest: offerB.manifest.toString('base64'), manifestSig: offerB.manifestSig.toString('base64'), schedule: offerB.schedule.toString('base64'), scheduleSig: offerB.scheduleSig.toString('base64') },
+      offer: offerB,
       screenId: SCREEN,
       stationPublicKey: station.publicKey,
       activeIssuedAtMs: store.active()?.issuedAtMs,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, PLAY_AT_MS, SCREEN, variantBundle } from './support/bundles.ts';
-import { FakeHub, loadOffer, type FakeOffer } from './support/fake-hub.ts';
+import { encodeOffer, FakeHub, loadOffer, type FakeOffer } from './support/fake-hub.ts';
 import { startTestPlayer, waitFor, type TestPlayer } from './support/player-fixtures.ts';
 import { scratchDir } from '../support/paths.ts';
 
@@ -166,6 +166,8 @@ for (const [name, offer, code] of [
   ['older than the one on screen (a replay)', () => offerOld, 'BUNDLE_OLDER_THAN_ACTIVE'],
   ['made for another screen', () => offerOtherScreen, 'BUNDLE_WRONG_SCREEN'],
   ['whose id is not its manifest hash', () => ({ ...offerB, bundleId: offerA.bundleId.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) }), 'BUNDLE_ID_MISMATCH'],
+  // Sent as a delta from the bundle on screen, like every other case here: the bytes it rebuilds are checked as a whole manifest.
+  ['whose manifest was altered in transit', () => ({ ...offerB, manifest: Buffer.from(offerB.manifest.toString('utf8').replace('"issuedAt":"', '"issuedAt":" ')) }), 'BUNDLE_SIGNATURE_INVALID'],
 ] as const) {
   test(`a bundle ${name} is refused (${code}) with the reason in log and status, and the screen is unchanged`, async () => {
     const hub = await FakeHub.start();
@@ -278,6 +280,39 @@ test('a blob the hub cannot supply is retried later on the same connection', asy
       },
       { blobRetry: { baseMs: 100, capMs: 100 } },
     );
+  } finally {
+    await hub.close();
+  }
+});
+
+test('an offer made as a delta from a bundle the player does not hold is asked for whole (get-offer), then activated', async () => {
+  const hub = await FakeHub.start();
+  hub.publish(offerA);
+  try {
+    await withPlayer(hub, async ({ player }) => {
+      await waitFor('A active', () => player.snapshot().activeBundleId === offerA.bundleId);
+      hub.stage(offerB);
+      // As from a hub that believes the player shows the 07:00 bundle, which it never had.
+      hub.sendRaw(encodeOffer(offerB, offerOld));
+      await waitFor('B active', () => player.snapshot().activeBundleId === offerB.bundleId, 10_000);
+      assert.equal(hub.messages('get-offer').length, 1, 'asked once for the offer whole');
+      assert.equal(player.snapshot().lastError, null);
+    });
+  } finally {
+    await hub.close();
+  }
+});
+
+test('an offer whose documents do not decompress is refused (BUNDLE_OFFER_MALFORMED), and the screen is unchanged', async () => {
+  const hub = await FakeHub.start();
+  hub.publish(offerA);
+  try {
+    await withPlayer(hub, async ({ player }) => {
+      await waitFor('A active', () => player.snapshot().activeBundleId === offerA.bundleId);
+      hub.sendRaw({ ...encodeOffer(offerB), manifest: Buffer.from('not brotli at all').toString('base64') });
+      const state = await waitFor('refusal in status', () => player.snapshot().lastError?.startsWith('BUNDLE_OFFER_MALFORMED') && player.snapshot());
+      assert.equal(state.activeBundleId, offerA.bundleId);
+    });
   } finally {
     await hub.close();
   }

@@ -12,6 +12,8 @@ import {
   type PlayerMessage,
 } from '../../compiler/format/wire-messages.ts';
 import { keyId } from '../../compiler/trust/station-key.ts';
+import { decodeOffer, type HeldDocuments } from '../../player/core/offer-documents.ts';
+import type { OfferedBundle } from '../../player/core/offer-verification.ts';
 
 // A minimal player that speaks the real hub protocol: tests use it to drive the hub, and the
 // sync benchmark runs thousands of them, so it holds no database and little state — a socket,
@@ -41,6 +43,16 @@ export function decodeBlobChunk(frame: Buffer): BlobChunk {
   const length = frame.readUInt32BE(0);
   const header = blobChunkHeader.parse(JSON.parse(frame.subarray(4, 4 + length).toString('utf8')));
   return { header, bytes: frame.subarray(4 + length) };
+}
+
+/**
+ * The documents of an offer as bytes, rebuilt as the player does (player/core/offer-documents.ts):
+ * `base` is the bundle a delta offer was made from. Throws when the offer is a delta and no base is given.
+ */
+export function offerDocuments(offer: MessageOf<'offer'>, base?: HeldDocuments): OfferedBundle {
+  const offered = decodeOffer(offer, () => base);
+  if (!offered) throw new Error(`the offer is a delta from ${offer.deltaFrom}, and no base was given`);
+  return offered;
 }
 
 export interface ConnectOptions {
@@ -174,7 +186,16 @@ export class ProtocolClient {
    * Fetches a blob from `offset` to its end and returns those bytes. `stopAfterBytes` returns
    * early once that many bytes have arrived (to simulate a drop mid-download).
    */
-  async fetchBlob(hash: string, options: { offset?: number; stopAfterBytes?: number; timeoutMs?: number } = {}): Promise<{ bytes: Buffer; total: number }> {
+  async fetchBlob(
+    hash: string,
+    options: {
+      offset?: number;
+      stopAfterBytes?: number;
+      timeoutMs?: number;
+      /** Takes each chunk's bytes as it arrives (to hash them), instead of returning them all. */
+      consume?: (bytes: Buffer) => void;
+    } = {},
+  ): Promise<{ bytes: Buffer; total: number; received: number }> {
     const start = options.offset ?? 0;
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     this.send({ type: 'get-blob', hash, offset: start });
@@ -189,10 +210,11 @@ export class ProtocolClient {
         continue;
       }
       if (chunk.header.hash !== hash || chunk.header.offset !== next) throw new Error(`unexpected chunk ${chunk.header.hash}@${chunk.header.offset}, wanted ${hash}@${next}`);
-      parts.push(chunk.bytes);
+      if (options.consume) options.consume(chunk.bytes);
+      else parts.push(chunk.bytes);
       next += chunk.bytes.length;
       if (next >= chunk.header.total || (options.stopAfterBytes !== undefined && next - start >= options.stopAfterBytes)) {
-        return { bytes: Buffer.concat(parts), total: chunk.header.total };
+        return { bytes: Buffer.concat(parts), total: chunk.header.total, received: next - start };
       }
     }
   }

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { compile } from '../../../compiler/compile.ts';
@@ -12,8 +12,9 @@ import { copySamples } from '../../support/paths.ts';
 
 export interface ScreenBundle {
   readonly bundleId: string;
-  /** Size of the `offer` message for it (manifest, schedule and signatures in base64, plus the JSON around them). */
-  readonly offerBytes: number;
+  /** manifest.json and schedule.json as signed: what a player holding this bundle has. */
+  readonly manifest: Uint8Array;
+  readonly schedule: Uint8Array;
   readonly blobs: readonly { readonly hash: string; readonly bytes: number }[];
 }
 
@@ -31,10 +32,10 @@ const BASE_AT_MS = Date.parse('2026-11-22T08:00:00+07:00');
 async function readVersion(dir: string, screenIds: readonly string[], bundleIds: ReadonlyMap<string, string>): Promise<BundleVersion> {
   const screens: Record<string, ScreenBundle> = {};
   for (const screen of screenIds) {
-    const manifest = JSON.parse(await readFile(join(dir, 'screens', screen, 'manifest.json'), 'utf8')) as { blobs: { hash: string; bytes: number }[] };
-    let offerBytes = 200; // type, screenId, bundleId and the JSON punctuation
-    for (const file of ['manifest.json', 'manifest.sig', 'schedule.json', 'schedule.sig']) offerBytes += Math.ceil((await stat(join(dir, 'screens', screen, file))).size / 3) * 4;
-    screens[screen] = { bundleId: bundleIds.get(screen)!, offerBytes, blobs: manifest.blobs.map((blob) => ({ hash: blob.hash, bytes: blob.bytes })) };
+    const manifestBytes = await readFile(join(dir, 'screens', screen, 'manifest.json'));
+    const manifest = JSON.parse(manifestBytes.toString('utf8')) as { blobs: { hash: string; bytes: number }[] };
+    const schedule = await readFile(join(dir, 'screens', screen, 'schedule.json'));
+    screens[screen] = { bundleId: bundleIds.get(screen)!, manifest: manifestBytes, schedule, blobs: manifest.blobs.map((blob) => ({ hash: blob.hash, bytes: blob.bytes })) };
   }
   return { dir, screens };
 }

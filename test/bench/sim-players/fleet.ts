@@ -29,9 +29,19 @@ export async function preapprove(hub: Worker, devices: readonly { publicKeyPem: 
   for (let i = 0; i < devices.length; i += 1000) await hub.call('preapprove', { devices: devices.slice(i, i + 1000) }, 120_000);
 }
 
-/** What a player "holds" for a version: the bundle id and blob hashes of each screen. */
-export function heldOf(version: BundleVersion): Record<string, { bundleId: string; blobs: string[] }> {
-  return Object.fromEntries(Object.entries(version.screens).map(([screen, bundle]) => [screen, { bundleId: bundle.bundleId, blobs: bundle.blobs.map((blob) => blob.hash) }]));
+/** What a player holds of a bundle: its id, manifest and schedule bytes (the bases of delta offers), blob hashes. */
+export interface HeldBundleParams {
+  readonly bundleId: string;
+  readonly manifest: Uint8Array;
+  readonly schedule: Uint8Array;
+  readonly blobs: string[];
+}
+
+/** What a player "holds" for a version, per screen. */
+export function heldOf(version: BundleVersion): Record<string, HeldBundleParams> {
+  return Object.fromEntries(
+    Object.entries(version.screens).map(([screen, bundle]) => [screen, { bundleId: bundle.bundleId, manifest: bundle.manifest, schedule: bundle.schedule, blobs: bundle.blobs.map((blob) => blob.hash) }]),
+  );
 }
 
 export interface LightFleet {
@@ -49,7 +59,9 @@ export async function startLightFleet(options: {
   count: number;
   workers: number;
   mode: 'offers' | 'reconnect';
-  held: Record<string, { bundleId: string; blobs: string[] }>;
+  held: Record<string, HeldBundleParams>;
+  /** The station key light players verify offers against. */
+  stationPublicKeyPem: string;
   maxLifetimeMs: number;
   namePrefix: string;
   onWorker?: (worker: Worker) => void;
@@ -74,7 +86,7 @@ export async function startLightFleet(options: {
   await preapprove(options.hub, devices);
   const started = Date.now();
   const connected = await Promise.all(
-    workers.map((worker) => worker.call<{ connected: number; failed: number; handshakeMedianMs: number }>('connect', { url: options.url, held: options.held, concurrency: 64 }, 300_000)),
+    workers.map((worker) => worker.call<{ connected: number; failed: number; handshakeMedianMs: number }>('connect', { url: options.url, held: options.held, stationPublicKeyPem: options.stationPublicKeyPem, concurrency: 64 }, 300_000)),
   );
   return {
     fleet: { workers, count: options.count },

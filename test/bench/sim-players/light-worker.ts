@@ -1,13 +1,25 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { loadPublicKey, verifyBytes } from '../../../compiler/trust/station-key.ts';
+import { parseSignature } from '../../../compiler/trust/verify-bundle.ts';
 import { Backoff, DEFAULT_BACKOFF } from '../../../player/core/backoff.ts';
+import { decodeOffer } from '../../../player/core/offer-documents.ts';
 import { DEFAULT_HEALTHY_AFTER_MS } from '../../../player/core/sync-client.ts';
 import { createDeviceIdentity, ProtocolClient, type DeviceIdentity } from '../../support/protocol-client.ts';
+import type { HeldBundleParams } from './fleet.ts';
 import { processUsage, serve, sleep } from './ipc.ts';
 
 // Hundreds to thousands of lightweight players in one process, each a real socket speaking the
-// real protocol through the lean ProtocolClient: hello signed with its own Ed25519 device key,
-// get-blob for what a new offer lacks, sha256 of every blob checked, then `activated`. They hold
-// no database and no blob bytes, only the set of hashes they have.
+// real protocol through the lean ProtocolClient: hello signed with its own Ed25519 device key;
+// on an offer, what every player must do before it fetches a byte: rebuild the manifest and
+// schedule from the offer (player/core/offer-documents.ts: decompress, apply the delta to the
+// documents of the bundle it holds, or ask for the offer whole), check that the manifest
+// hashes to the bundle id and that the station key signed both; then get-blob for what it
+// lacks, the sha256 of every blob checked, then `activated`. They hold no database, only the
+// documents and blob hashes of the bundle they show (shared between players holding the same
+// bundle: they are the same bytes). The parsed blob list is shared too, once a player has
+// checked the bytes' hash and signature: parsing identical JSON hundreds of times in one
+// process would measure the bench, not the protocol (a full player core parses and
+// schema-checks everything, in its own process).
 //
 // Two behaviours:
 //   - "offers" (sync bench, idle fleet): connect once, then act on every offer;
@@ -17,6 +29,8 @@ import { processUsage, serve, sleep } from './ipc.ts';
 
 interface HeldBundle {
   readonly bundleId: string;
+  readonly manifest: Uint8Array;
+  readonly schedule: Uint8Array;
   readonly blobs: ReadonlySet<string>;
 }
 
@@ -27,6 +41,8 @@ interface Sim {
   readonly localAddress: string | undefined;
   client: ProtocolClient | undefined;
   held: HeldBundle;
+  /** The bundle this player last asked for whole (get-offer): asked once, not again. */
+  askedWhole: string | null;
   /** Binary (blob chunk) frame bytes received on all this sim's connections. */
   blobBytes: number;
   totalBytesBase: number;
@@ -44,9 +60,10 @@ let url = '';
 let target: Record<string, string> = {};
 let stopping = false;
 const deadline = Date.now() + Number(process.env.BENCH_WORKER_LIFETIME_MS ?? 15 * 60_000);
-const blobSets = new Map<string, ReadonlySet<string>>();
-/** Parsed manifests by bundle id (= sha256 of the manifest bytes, checked by each player before use). */
-const manifests = new Map<string, { blobs: { hash: string; bytes: number }[] }>();
+const heldBundles = new Map<string, HeldBundle>();
+/** Blob lists by bundle id, parsed once per worker after a player checked the manifest's hash and signature. */
+const blobLists = new Map<string, { hash: string; bytes: number }[]>();
+let stationKey: KeyObject | undefined;
 
 // Reconnect bookkeeping: every attempt and every welcome, with wall-clock times (Date.now(), the
 // clock every process on the machine shares) so the bench can line them up with the hub restart.
@@ -63,11 +80,13 @@ function totalBytes(sim: Sim): number {
   return sim.totalBytesBase + (sim.client?.bytesReceived ?? 0);
 }
 
-function heldSet(bundleId: string, hashes: readonly string[]): HeldBundle {
-  let blobs = blobSets.get(bundleId);
-  if (!blobs) blobSets.set(bundleId, (blobs = new Set(hashes)));
-  return { bundleId, blobs };
+function heldBundle(held: { bundleId: string; manifest: Uint8Array; schedule: Uint8Array; blobs: readonly string[] }): HeldBundle {
+  let bundle = heldBundles.get(held.bundleId);
+  if (!bundle) heldBundles.set(held.bundleId, (bundle = { bundleId: held.bundleId, manifest: held.manifest, schedule: held.schedule, blobs: new Set(held.blobs) }));
+  return bundle;
 }
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function countFailure(what: string): void {
   failures.set(what, (failures.get(what) ?? 0) + 1);
@@ -112,21 +131,30 @@ async function followOffers(sim: Sim, client: ProtocolClient): Promise<void> {
     }
     const receivedAt = Date.now();
     const armed = target[sim.screenId] === offer.bundleId;
-    if (armed) sim.offerAt = receivedAt;
+    if (armed && sim.offerAt === null) sim.offerAt = receivedAt;
     try {
-      const manifestBytes = Buffer.from(offer.manifest, 'base64');
-      if (createHash('sha256').update(manifestBytes).digest('hex') !== offer.bundleId) throw new Error('offer: bundle id is not the manifest hash');
-      // Every player checks the hash itself; the parsed blob list of identical bytes is shared
-      // within the worker, so the bench does not spend its CPU parsing the same JSON hundreds of times.
-      let manifest = manifests.get(offer.bundleId);
-      if (!manifest) manifests.set(offer.bundleId, (manifest = JSON.parse(manifestBytes.toString('utf8')) as { blobs: { hash: string; bytes: number }[] }));
-      for (const blob of manifest.blobs) {
-        if (sim.held.blobs.has(blob.hash)) continue;
-        const { bytes } = await client.fetchBlob(blob.hash, { timeoutMs: 60_000 });
-        if (bytes.length !== blob.bytes || createHash('sha256').update(bytes).digest('hex') !== blob.hash) throw new Error(`blob ${blob.hash} does not match its hash`);
+      const held = sim.held;
+      const offered = decodeOffer(offer, (id) => (id === held.bundleId ? held : undefined));
+      if (!offered) {
+        if (sim.askedWhole === offer.bundleId) throw new Error(`offer: a delta from ${offer.deltaFrom} again after get-offer`);
+        sim.askedWhole = offer.bundleId;
+        client.send({ type: 'get-offer' });
+        continue;
+      }
+      if (sha256(offered.manifest) !== offer.bundleId) throw new Error('offer: bundle id is not the manifest hash');
+      if (!verifyBytes(offered.manifest, parseSignature(offered.manifestSig, 'manifest'), stationKey!)) throw new Error('offer: manifest signature does not verify');
+      if (!verifyBytes(offered.schedule, parseSignature(offered.scheduleSig, 'schedule'), stationKey!)) throw new Error('offer: schedule signature does not verify');
+      let blobs = blobLists.get(offer.bundleId);
+      if (!blobs) blobLists.set(offer.bundleId, (blobs = (JSON.parse(offered.manifest.toString('utf8')) as { blobs: { hash: string; bytes: number }[] }).blobs));
+      for (const blob of blobs) {
+        if (held.blobs.has(blob.hash)) continue;
+        // Hashed chunk by chunk as it arrives: a player needs the digest, not a copy of the whole blob.
+        const digest = createHash('sha256');
+        const { received } = await client.fetchBlob(blob.hash, { timeoutMs: 60_000, consume: (bytes) => digest.update(bytes) });
+        if (received !== blob.bytes || digest.digest('hex') !== blob.hash) throw new Error(`blob ${blob.hash} does not match its hash`);
       }
       client.send({ type: 'activated', bundleId: offer.bundleId });
-      sim.held = heldSet(offer.bundleId, manifest.blobs.map((blob) => blob.hash));
+      sim.held = heldBundle({ bundleId: offer.bundleId, manifest: offered.manifest, schedule: offered.schedule, blobs: blobs.map((blob) => blob.hash) });
       if (armed) sim.activatedAt = Date.now();
     } catch (error) {
       if (armed) sim.error = (error as Error).message;
@@ -204,7 +232,8 @@ serve({
         identity: createDeviceIdentity(),
         localAddress: params.localAddresses.length ? params.localAddresses[index % params.localAddresses.length] : undefined,
         client: undefined,
-        held: { bundleId: '', blobs: new Set() },
+        held: { bundleId: '', manifest: new Uint8Array(0), schedule: new Uint8Array(0), blobs: new Set() },
+        askedWhole: null,
         blobBytes: 0,
         totalBytesBase: 0,
         blobBytesAtArm: 0,
@@ -221,11 +250,12 @@ serve({
    * Connects every player (at most `concurrency` handshakes at once), each saying in its hello
    * that it already shows its screen's current bundle, as players do after a restart.
    */
-  async connect(params: { url: string; held: Record<string, { bundleId: string; blobs: string[] }>; concurrency: number }) {
+  async connect(params: { url: string; held: Record<string, HeldBundleParams>; stationPublicKeyPem: string; concurrency: number }) {
     url = params.url;
+    stationKey = loadPublicKey(params.stationPublicKeyPem);
     for (const sim of sims) {
       const held = params.held[sim.screenId];
-      if (held) sim.held = heldSet(held.bundleId, held.blobs);
+      if (held) sim.held = heldBundle(held);
     }
     const started = Date.now();
     let failed = 0;

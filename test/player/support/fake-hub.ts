@@ -1,6 +1,7 @@
 import { randomBytes, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   BLOB_CHUNK_BYTES,
@@ -11,6 +12,7 @@ import {
   type PlayerMessage,
   type PlayRecord,
 } from '../../../compiler/format/wire-messages.ts';
+import { encodeByteDelta } from '../../../compiler/format/byte-delta.ts';
 import { keyId, sha256Hex } from '../../../compiler/trust/station-key.ts';
 import { encodeBlobChunk } from '../../../player/core/blob-chunk-frame.ts';
 
@@ -64,6 +66,24 @@ interface Peer {
   readonly ws: WebSocket;
   deviceId: string | null;
   screenId: string | null;
+  /** What the player said it shows (hello, activated): the base of the offers it gets. */
+  shownBundleId: string | null;
+}
+
+const compress = (bytes: Uint8Array): string => brotliCompressSync(bytes).toString('base64');
+
+/** An offer message in the wire encoding: documents compressed, as deltas from `base` when given. */
+export function encodeOffer(offer: FakeOffer, base?: FakeOffer): Extract<HubMessage, { type: 'offer' }> {
+  return {
+    type: 'offer',
+    screenId: offer.screenId,
+    bundleId: offer.bundleId,
+    ...(base ? { deltaFrom: base.bundleId } : {}),
+    manifest: compress(base ? encodeByteDelta(base.manifest, offer.manifest) : offer.manifest),
+    manifestSig: offer.manifestSig.toString('base64'),
+    schedule: compress(base ? encodeByteDelta(base.schedule, offer.schedule) : offer.schedule),
+    scheduleSig: offer.scheduleSig.toString('base64'),
+  };
 }
 
 export class FakeHub {
@@ -75,6 +95,8 @@ export class FakeHub {
   readonly playsReceived: PlayRecord[] = [];
   readonly helloCount = { value: 0 };
   private readonly offers = new Map<string, FakeOffer>();
+  /** Every offer ever published, by bundle id: the bases deltas can be made from. */
+  private readonly published = new Map<string, FakeOffer>();
   private readonly peers = new Set<Peer>();
   private constructor(
     private readonly server: WebSocketServer,
@@ -103,7 +125,14 @@ export class FakeHub {
   /** Makes an offer current for its screen and sends it to connected players of that screen. */
   publish(offer: FakeOffer): void {
     this.offers.set(offer.screenId, offer);
+    this.published.set(offer.bundleId, offer);
     for (const peer of this.peers) if (peer.screenId === offer.screenId) this.sendOffer(peer, offer);
+  }
+
+  /** Makes an offer current without sending it: the next welcome or get-offer gets it. */
+  stage(offer: FakeOffer): void {
+    this.offers.set(offer.screenId, offer);
+    this.published.set(offer.bundleId, offer);
   }
 
   /** Sends an arbitrary offer message (e.g. a replayed or forged one) to every welcomed player. */
@@ -135,7 +164,7 @@ export class FakeHub {
   }
 
   private accept(ws: WebSocket): void {
-    const peer: Peer = { ws, deviceId: null, screenId: null };
+    const peer: Peer = { ws, deviceId: null, screenId: null, shownBundleId: null };
     this.peers.add(peer);
     const nonce = randomBytes(32).toString('base64');
     ws.on('close', () => this.peers.delete(peer));
@@ -168,6 +197,7 @@ export class FakeHub {
         if (approval === 'revoked') return this.refuse(peer, 'revoked', `device ${message.deviceId} has been revoked`);
         peer.deviceId = message.deviceId;
         peer.screenId = message.screenId;
+        peer.shownBundleId = message.bundleId ?? null;
         this.send(peer, { type: 'welcome', deviceId: message.deviceId, screenId: message.screenId });
         const offer = this.offers.get(message.screenId);
         if (offer && offer.bundleId !== message.bundleId) this.sendOffer(peer, offer);
@@ -175,6 +205,14 @@ export class FakeHub {
       }
       case 'get-blob':
         return this.streamBlob(peer, message.hash, message.offset);
+      case 'get-offer': {
+        const offer = peer.screenId ? this.offers.get(peer.screenId) : undefined;
+        if (offer) this.sendOffer(peer, offer, true);
+        return;
+      }
+      case 'activated':
+        peer.shownBundleId = message.bundleId;
+        return;
       case 'plays':
         for (const record of message.records) {
           this.playsReceived.push(record);
@@ -206,16 +244,9 @@ export class FakeHub {
     } while (offset < bytes.length);
   }
 
-  private sendOffer(peer: Peer, offer: FakeOffer): void {
-    this.send(peer, {
-      type: 'offer',
-      screenId: offer.screenId,
-      bundleId: offer.bundleId,
-      manifest: offer.manifest.toString('base64'),
-      manifestSig: offer.manifestSig.toString('base64'),
-      schedule: offer.schedule.toString('base64'),
-      scheduleSig: offer.scheduleSig.toString('base64'),
-    });
+  /** As the real hub does: a delta from the bundle the player shows when this hub published it, else whole. */
+  private sendOffer(peer: Peer, offer: FakeOffer, whole = false): void {
+    this.send(peer, encodeOffer(offer, whole || !peer.shownBundleId ? undefined : this.published.get(peer.shownBundleId)));
   }
 
   private refuse(peer: Peer, reason: Extract<HubMessage, { type: 'refused' }>['reason'], message: string): void {
