@@ -80,7 +80,8 @@ export class BlobStore {
 }
 
 export class BlobStaging {
-  private readonly staged = new Set<string>();
+  /** Writes under way or done, by hash; each carries a no-op catch so that a failure is reported by commit(), not as an unhandled rejection. */
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: BlobStore,
@@ -88,11 +89,19 @@ export class BlobStaging {
   ) {}
 
   /**
-   * Writes bytes whose hash has been checked by the caller, re-checking it here too: this is
-   * the one door into the store, and a wrong name here would be served to every player.
+   * Starts writing bytes whose hash has been checked by the caller, re-checking it here too:
+   * this is the one door into the store, and a wrong name here would be served to every
+   * player. Writes run concurrently (each ends with its own fsync, and a publish with several
+   * new pictures should not wait for one disk flush after another); commit() waits for all.
    */
-  async add(hash: string, bytes: Uint8Array): Promise<void> {
-    if (this.staged.has(hash)) return;
+  add(hash: string, bytes: Uint8Array): void {
+    if (this.writes.has(hash)) return;
+    const write = this.write(hash, bytes);
+    write.catch(() => {});
+    this.writes.set(hash, write);
+  }
+
+  private async write(hash: string, bytes: Uint8Array): Promise<void> {
     const actual = sha256Hex(bytes);
     if (actual !== hash) throw new Error(`blob ${hash} has content with sha256 ${actual}`);
     const handle = await open(join(this.dir, hash), 'wx');
@@ -102,18 +111,19 @@ export class BlobStaging {
     } finally {
       await handle.close();
     }
-    this.staged.add(hash);
   }
 
   /** Moves every staged blob into the store; the database may refer to them afterwards. */
   async commit(): Promise<void> {
-    for (const hash of this.staged) await rename(join(this.dir, hash), this.store.path(hash));
+    await Promise.all(this.writes.values());
+    for (const hash of this.writes.keys()) await rename(join(this.dir, hash), this.store.path(hash));
     // The renames must reach the disk before the database commit that names these blobs.
     await syncDirectory(this.store.dir);
     await this.discard();
   }
 
   async discard(): Promise<void> {
+    await Promise.allSettled(this.writes.values());
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -185,7 +185,7 @@ async function verifyScreen(options: {
       if (bytes!.length !== blob.bytes) {
         throw new BundleVerificationError('BUNDLE_MANIFEST_INVALID', `blob ${blob.hash} has ${bytes!.length} bytes; the manifest says ${blob.bytes}`);
       }
-      if ((await options.store.size(blob.hash)) !== blob.bytes) await options.staging.add(blob.hash, bytes!);
+      if ((await options.store.size(blob.hash)) !== blob.bytes) options.staging.add(blob.hash, bytes!);
     }
     return {
       screenId,

@@ -96,6 +96,10 @@ export async function run(args: string[]): Promise<void> {
       p99_ms: round(median(sync.p99s), 0),
       max_ms: round(Math.max(...sync.maxes), 0),
       bytes_ratio: round(Math.max(...sync.bytesRatios), 4),
+      // Per run, for the spread behind the medians (p50/p99) and the worst case (bytes).
+      p50_ms_per_run: sync.p50s.map((ms) => round(ms, 0)),
+      p99_ms_per_run: sync.p99s.map((ms) => round(ms, 0)),
+      bytes_ratio_per_run: sync.bytesRatios.map((ratio) => round(ratio, 4)),
       hub_rss_mb_10k_idle: idleResult ? round(idleResult.rssMb, 1) : null,
       // Where the time went (medians over runs): CPU the hub and the simulated players used for
       // one publish, and the share of the machine's CPU other processes took meanwhile.
