@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The `signage` command. The project is TypeScript run directly through tsx's loader, so
-// there is no build step between an edit and a run on the station.
-import { register } from 'tsx/esm/api';
+// The `signage` command. The project is TypeScript with no build step between an edit and a
+// run on the station: the command line is compiled on first use after a change and reused
+// from a cache keyed by its sources (compiled-cli.js); when that is not possible it runs
+// through tsx's loader.
+import { loadCompiledCli } from './compiled-cli.js';
 
-register();
-const { main } = await import('./signage-commands.ts');
-process.exitCode = await main(process.argv.slice(2));
+let commands = await loadCompiledCli();
+if (commands === null) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  commands = await import('./signage-commands.ts');
+}
+process.exitCode = await commands.main(process.argv.slice(2));

@@ -3,22 +3,19 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KeyObject } from 'node:crypto';
-import { capCommand as decideOnlyCapCommand, capIngestCommand } from '../compiler/cap/cli.ts';
-import { readTrustList } from '../compiler/cap/read-cap-input.ts';
 import type { Site } from '../compiler/format/site-schema.ts';
-import { loadFontMeasurer } from '../compiler/io/font-measurer.ts';
-import { readSite } from '../compiler/io/read-site.ts';
-import { CompileFailure, formatProblem } from '../compiler/plan/compile-problem.ts';
 import { loadPrivateKey } from '../compiler/trust/station-key.ts';
 import { ALERT_DATABASE_FILE, AlertDatabase } from './alert-database.ts';
-import { ingestSource, watchOnce, type IngestLine, type StationContext } from './cap-station.ts';
-import { AlertNotFoundError, operatorCancel } from './emergency-issue.ts';
+import type { IngestLine, StationContext } from './cap-station.ts';
 
 // `signage cap ingest|cancel|watch` at the station. With --hub-data, ingest stores the alert
 // and its decision in the hub's alert record and signs one statement per screen with --key;
 // the running hub pushes them within a fraction of a second. Without --hub-data, ingest only
 // decides and prints (compiler/cap/cli.ts). Exit status: 0 done, 1 an alert was refused or
 // the work failed, 2 the command line or configuration was wrong.
+// Each subcommand imports what it uses when it runs: an operator's one-off `cap cancel` in an
+// emergency should not first load the font engine, the XML parser and the YAML reader that
+// only ingest needs, and ingest starts loading the fonts while it reads its other inputs.
 
 class UsageError extends Error {}
 
@@ -92,10 +89,16 @@ async function openAlerts(hubData: string): Promise<AlertDatabase> {
 async function stationContext(values: Values, help: string, nowMs: () => number): Promise<{ context: StationContext; db: AlertDatabase }> {
   const trustFile = required(values, 'trust', help);
   const siteFile = required(values, 'site', help);
-  const privateKey = await readKey(required(values, 'key', help));
+  const keyFile = required(values, 'key', help);
   const hubData = required(values, 'hub-data', help);
+  const measurer = import('../compiler/io/font-measurer.ts').then(({ loadFontMeasurer }) => loadFontMeasurer());
+  // Not awaited when an earlier input is refused; the process is about to exit with that.
+  measurer.catch(() => undefined);
+  const privateKey = await readKey(keyFile);
+  const { readTrustList } = await import('../compiler/cap/read-cap-input.ts');
   const trust = await readTrustList(trustFile);
   if (!trust.ok) throw new UsageError(`${trust.code}: ${trust.reason}`);
+  const [{ readSite }, { CompileFailure, formatProblem }] = await Promise.all([import('../compiler/io/read-site.ts'), import('../compiler/plan/compile-problem.ts')]);
   let site: Site;
   try {
     site = await readSite(siteFile);
@@ -103,9 +106,8 @@ async function stationContext(values: Values, help: string, nowMs: () => number)
     if (!(error instanceof CompileFailure)) throw error;
     throw new UsageError(`the site description is not usable:\n${error.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
   }
-  const measurer = await loadFontMeasurer();
   const db = await openAlerts(hubData);
-  return { db, context: { db, site, trustList: trust.trustList, privateKey, measurer, nowMs } };
+  return { db, context: { db, site, trustList: trust.trustList, privateKey, measurer: await measurer, nowMs } };
 }
 
 export function describeLine(line: IngestLine): string {
@@ -153,14 +155,16 @@ async function run(name: string, body: () => Promise<number>): Promise<number> {
 
 export async function capStationIngestCommand(args: string[]): Promise<number> {
   // Decide-only when no hub is named: the command as it was.
-  if (!args.some((arg) => arg === '--hub-data' || arg.startsWith('--hub-data='))) return capIngestCommand(args);
+  if (!args.some((arg) => arg === '--hub-data' || arg.startsWith('--hub-data='))) return (await import('../compiler/cap/cli.ts')).capIngestCommand(args);
   return run('ingest', async () => {
     const { values, positionals } = parse(args, { trust: { type: 'string' }, site: { type: 'string' }, key: { type: 'string' }, 'hub-data': { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } }, INGEST_HELP);
     if (values.help) return (process.stdout.write(`${INGEST_HELP}\n`), 0);
     if (positionals.length !== 1) throw new UsageError(`expected one CAP file or URL\n\n${INGEST_HELP}`);
+    const station = import('./cap-station.ts');
+    station.catch(() => undefined);
     const { context, db } = await stationContext(values, INGEST_HELP, instant(values) ?? Date.now);
     try {
-      const lines = await ingestSource(context, positionals[0]!);
+      const lines = await (await station).ingestSource(context, positionals[0]!);
       if (values.json) process.stdout.write(`${JSON.stringify(lines, null, 2)}\n`);
       else for (const line of lines) process.stdout.write(describeLine(line));
       return refused(lines) ? 1 : 0;
@@ -176,6 +180,7 @@ export async function capCancelCommand(args: string[]): Promise<number> {
     if (values.help) return (process.stdout.write(`${CANCEL_HELP}\n`), 0);
     if (positionals.length !== 1) throw new UsageError(`expected one alert id\n\n${CANCEL_HELP}`);
     const privateKey = await readKey(required(values, 'key', CANCEL_HELP));
+    const { AlertNotFoundError, operatorCancel } = await import('./emergency-issue.ts');
     const db = await openAlerts(required(values, 'hub-data', CANCEL_HELP));
     try {
       const result = operatorCancel({ db, id: positionals[0]!, privateKey, nowMs: (instant(values) ?? Date.now)(), ...(typeof values.reason === 'string' ? { reason: values.reason } : {}) });
@@ -202,6 +207,7 @@ export async function capWatchCommand(args: string[], io: { stop?: AbortSignal }
     if (!values.once && !(Number.isFinite(intervalS) && intervalS >= 1)) throw new UsageError(`--interval S is required: seconds between passes, at least 1\n\n${WATCH_HELP}`);
     const at = instant(values);
     if (at !== undefined && !values.once) throw new UsageError(`--at only goes with --once: a running watcher decides as of now\n\n${WATCH_HELP}`);
+    const { watchOnce } = await import('./cap-station.ts');
     const { context, db } = await stationContext(values, WATCH_HELP, at ?? Date.now);
     try {
       let anyRefused = false;
@@ -251,5 +257,5 @@ export async function capCommand(args: string[]): Promise<number> {
     process.stdout.write(`${CAP_STATION_HELP}\n`);
     return sub === undefined ? 2 : 0;
   }
-  return decideOnlyCapCommand(args);
+  return (await import('../compiler/cap/cli.ts')).capCommand(args);
 }

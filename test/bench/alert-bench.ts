@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { generateStationKeyPair, loadPrivateKey } from '../../compiler/trust/sta
 import { ALERT_DATABASE_FILE, AlertDatabase } from '../../hub/alert-database.ts';
 import { ingestSource } from '../../hub/cap-station.ts';
 import { operatorCancel } from '../../hub/emergency-issue.ts';
-import { scratchDir, SHARED_SAMPLES } from '../support/paths.ts';
+import { scratchDir, SHARED_SAMPLES, SIGNAGE_BIN } from '../support/paths.ts';
 import { capXml } from '../emergency/support.ts';
 import { FULL_ENTRY, preapprove, sourceAddresses, split, startHubProcess, stopAll } from './sim-players/fleet.ts';
 import { machineCpu, openFileLimit, processUsage, sleep, startWorker, usageDelta, waitUntil, type ProcessUsage, type Worker } from './sim-players/ipc.ts';
@@ -27,8 +28,29 @@ import { emit, median, percentile, round } from './stats.ts';
 // receive time of the acknowledgement minus the instant the command started (Date.now() in
 // each process; they share the system clock). The fonts are loaded before timing starts, as a
 // long-running watcher would have them.
+// Each run then does the same with the real one-off commands an operator types: `signage cap
+// ingest FILE --hub-data …` and `signage cap cancel KEY …` started as child processes of
+// bin/signage.js, timed from the spawn, so Node's start, module loading, reading the key, the
+// site and the fonts, and the first layout in a fresh process are all inside the figure
+// (cli_ingest_to_ack_*, cli_cancel_to_ack_*). The command line's compiled form is brought up to
+// date once before timing (bin/compiled-cli.js), as the first command after an update does.
 
 const ALERT_WORKER = fileURLToPath(new URL('./sim-players/alert-worker.ts', import.meta.url));
+
+/** Runs bin/signage.js as an operator's shell would (no loader flags inherited). */
+function signage(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SIGNAGE_BIN, ...args], { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0, out: stdout, err: stderr });
+    });
+  });
+}
+
+function statusOf(what: string, result: { code: number; out: string; err: string }): void {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.err || result.out}`);
+}
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -62,13 +84,19 @@ export async function run(args: string[]): Promise<void> {
     const privateKey = loadPrivateKey(pair.privateKeyPem);
     const siteFile = join(SHARED_SAMPLES, 'site.yaml');
     const site = await readSite(siteFile);
-    const trust = await readTrustList(fileURLToPath(new URL('../cap/fixtures/trust.yaml', import.meta.url)));
+    const trustFile = fileURLToPath(new URL('../cap/fixtures/trust.yaml', import.meta.url));
+    const trust = await readTrustList(trustFile);
     if (!trust.ok) throw new Error(trust.reason);
     const measurer = await loadFontMeasurer();
     const screens = site.screens.map((screen) => screen.id);
 
     const hubData = join(scratch.path, 'hub');
     await mkdir(hubData, { recursive: true });
+    const keyFile = join(scratch.path, 'station.key');
+    await writeFile(keyFile, pair.privateKeyPem, { mode: 0o600 });
+    let started = Date.now();
+    statusOf('signage --help', await signage(['--help']));
+    emit({ event: 'cli-ready', ms: Date.now() - started });
     const hub = startHubProcess(lifetimeMs);
     processes.push(hub);
     const { url } = await hub.call<{ url: string }>('start', { dataDir: hubData, port: 0, stationPublicKeyPem: pair.publicKeyPem }, 60_000);
@@ -99,7 +127,7 @@ export async function run(args: string[]): Promise<void> {
       offset += n;
     }
     await preapprove(hub, devices);
-    let started = Date.now();
+    started = Date.now();
     const connected = await Promise.all(lightFleet.map((worker) => worker.call<{ connected: number; failed: number }>('connect', { url, stationPublicKeyPem: pair.publicKeyPem, concurrency: 64 }, 300_000)));
     await Promise.all(fullFleet.map((worker) => worker.call('start', { hubUrl: url, stationPublicKeyPem: pair.publicKeyPem }, 300_000)));
     await waitUntil(async () => (await hub.call<number>('onlineDevices')) >= players, { timeoutMs: 120_000, everyMs: 200, what: `all ${players} players are online` });
@@ -123,6 +151,10 @@ export async function run(args: string[]): Promise<void> {
     const ingestLatencies: number[] = [];
     const cancelLatencies: number[] = [];
     const ingestCallMs: number[] = [];
+    const cliIngestLatencies: number[] = [];
+    const cliCancelLatencies: number[] = [];
+    const cliIngestExitMs: number[] = [];
+    const cliCancelExitMs: number[] = [];
     const processesUsage = async (): Promise<[ProcessUsage, ProcessUsage]> => [await hub.call<ProcessUsage>('usage'), processUsage()];
     // Warm-up cycles are reported (event "warmup") but not counted: the first command in a
     // fresh process pays for compiling the layout and signing code, which a running watcher
@@ -133,6 +165,8 @@ export async function run(args: string[]): Promise<void> {
       const iso = (ms: number) => `${new Date(ms + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`;
       const file = join(scratch.path, `alert-${runIndex + warmup}.xml`);
       await writeFile(file, capXml({ identifier: `BENCH-${runIndex + warmup}-${sentMs}`, sent: iso(sentMs), expires: iso(sentMs + 86_400_000), headline: `Cảnh báo lũ quét số ${runIndex}` }));
+      const cliFile = join(scratch.path, `alert-cli-${runIndex + warmup}.xml`);
+      await writeFile(cliFile, capXml({ identifier: `BENCH-CLI-${runIndex + warmup}-${sentMs}`, sent: iso(sentMs), expires: iso(sentMs + 86_400_000), headline: `Cảnh báo sạt lở đất số ${runIndex}` }));
       const cpuBefore = await machineCpu();
       const hubBefore = await processesUsage();
 
@@ -150,6 +184,30 @@ export async function run(args: string[]): Promise<void> {
       const cancel = operatorCancel({ db, id: outcome.key, privateKey, nowMs: t1 });
       const back = (await wait(cancel.cancelKey, 'the cancel')).map((t) => t - t1);
       if (counted) cancelLatencies.push(...back);
+
+      // The same with the operator's commands, each a fresh process.
+      await sleep(300);
+      const t2 = Date.now();
+      const ingested = await signage(['cap', 'ingest', cliFile, '--trust', trustFile, '--site', siteFile, '--key', keyFile, '--hub-data', hubData, '--json']);
+      const cliIngestExit = Date.now() - t2;
+      statusOf('signage cap ingest', ingested);
+      const cliOutcome = (JSON.parse(ingested.out) as { outcome: { outcome: string; key?: string } }[])[0]?.outcome;
+      if (cliOutcome?.outcome !== 'issued' || !cliOutcome.key) throw new Error(`signage cap ingest did not issue the bench alert: ${ingested.out}`);
+      const cliShown = (await wait(cliOutcome.key, 'display')).map((t) => t - t2);
+      await sleep(200);
+      const t3 = Date.now();
+      const cancelled = await signage(['cap', 'cancel', cliOutcome.key, '--key', keyFile, '--hub-data', hubData]);
+      const cliCancelExit = Date.now() - t3;
+      statusOf('signage cap cancel', cancelled);
+      const cliCancelKey = /^\s+cancel\s+(\S+)$/m.exec(cancelled.out)?.[1];
+      if (!cliCancelKey) throw new Error(`signage cap cancel did not name its cancel: ${cancelled.out}`);
+      const cliBack = (await wait(cliCancelKey, 'the cancel')).map((t) => t - t3);
+      if (counted) {
+        cliIngestLatencies.push(...cliShown);
+        cliCancelLatencies.push(...cliBack);
+        cliIngestExitMs.push(cliIngestExit);
+        cliCancelExitMs.push(cliCancelExit);
+      }
       const cpuAfter = await machineCpu();
       const hubAfter = await processesUsage();
       emit({
@@ -160,6 +218,12 @@ export async function run(args: string[]): Promise<void> {
         ingest_max_ms: Math.max(...shown),
         cancel_p50_ms: round(median(back), 1),
         cancel_max_ms: Math.max(...back),
+        cli_ingest_exit_ms: cliIngestExit,
+        cli_ingest_to_ack_p50_ms: round(median(cliShown), 1),
+        cli_ingest_to_ack_max_ms: Math.max(...cliShown),
+        cli_cancel_exit_ms: cliCancelExit,
+        cli_cancel_to_ack_p50_ms: round(median(cliBack), 1),
+        cli_cancel_to_ack_max_ms: Math.max(...cliBack),
         machine_busy: round((cpuAfter.busyMs - cpuBefore.busyMs) / Math.max(1, cpuAfter.totalMs - cpuBefore.totalMs), 2),
         ...usageDelta([[hubBefore[0], hubAfter[0]]]),
       });
@@ -179,6 +243,12 @@ export async function run(args: string[]): Promise<void> {
       cancel_p50_ms: round(median(cancelLatencies), 1),
       cancel_p99_ms: round(percentile(cancelLatencies, 99), 1),
       ingest_call_p50_ms: round(median(ingestCallMs), 1),
+      cli_ingest_to_ack_p50_ms: round(median(cliIngestLatencies), 1),
+      cli_ingest_to_ack_p99_ms: round(percentile(cliIngestLatencies, 99), 1),
+      cli_cancel_to_ack_p50_ms: round(median(cliCancelLatencies), 1),
+      cli_cancel_to_ack_p99_ms: round(percentile(cliCancelLatencies, 99), 1),
+      cli_ingest_exit_p50_ms: round(median(cliIngestExitMs), 1),
+      cli_cancel_exit_p50_ms: round(median(cliCancelExitMs), 1),
       goal_ms: 2000,
     });
   } finally {
