@@ -106,7 +106,16 @@ function toBundle(row: BundleRow | undefined): StoredBundle | undefined {
 const BUNDLE_COLUMNS = 'id, screen, manifest, manifest_sig, schedule, schedule_sig, issued_at_ms, state';
 
 export class BundleStore {
+  private readonly statements = new Map<string, ReturnType<PlayerDatabase['prepare']>>();
+
   constructor(private readonly db: PlayerDatabase) {}
+
+  /** db.prepare, compiled once per SQL text: a download and an activation run dozens of statements. */
+  private readonly sql = ((source: string) => {
+    let statement = this.statements.get(source);
+    if (!statement) this.statements.set(source, (statement = this.db.prepare(source)));
+    return statement;
+  }) as PlayerDatabase['prepare'];
 
   /**
    * Runs a write that records download progress (an offer stored, a chunk, a finished blob,
@@ -128,11 +137,11 @@ export class BundleStore {
   }
 
   bundle(id: string): StoredBundle | undefined {
-    return toBundle(this.db.prepare<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE id = ?`).get(id));
+    return toBundle(this.sql<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE id = ?`).get(id));
   }
 
   private inState(state: BundleState): StoredBundle | undefined {
-    return toBundle(this.db.prepare<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE state = ? ORDER BY issued_at_ms DESC LIMIT 1`).get(state));
+    return toBundle(this.sql<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE state = ? ORDER BY issued_at_ms DESC LIMIT 1`).get(state));
   }
 
   active(): StoredBundle | undefined {
@@ -145,7 +154,7 @@ export class BundleStore {
 
   /** Ids of the active and previous bundles, without loading their bytes (status, snapshots). */
   pointers(): { activeId: string | null; previousId: string | null } {
-    const rows = this.db.prepare<[], { id: string; state: BundleState }>("SELECT id, state FROM bundles WHERE state IN ('active', 'previous')").all();
+    const rows = this.sql<[], { id: string; state: BundleState }>("SELECT id, state FROM bundles WHERE state IN ('active', 'previous')").all();
     return { activeId: rows.find((row) => row.state === 'active')?.id ?? null, previousId: rows.find((row) => row.state === 'previous')?.id ?? null };
   }
 
@@ -165,13 +174,13 @@ export class BundleStore {
 
   private storeOfferNow(bundle: AcceptedBundle, nowMs: number): BundleState {
     return this.db.transaction((): BundleState => {
-      const existing = this.db.prepare<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(bundle.id);
+      const existing = this.sql<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(bundle.id);
       if (existing?.state === 'active') return 'active';
-      this.db.prepare<[string]>("UPDATE bundles SET state = 'retired' WHERE state = 'pending' AND id <> ?").run(bundle.id);
+      this.sql<[string]>("UPDATE bundles SET state = 'retired' WHERE state = 'pending' AND id <> ?").run(bundle.id);
       if (existing) {
         // A retired or previous bundle offered again: download state and blobs may still be
         // here, so it simply becomes the pending one again.
-        this.db.prepare<[string]>("UPDATE bundles SET state = 'pending' WHERE id = ?").run(bundle.id);
+        this.sql<[string]>("UPDATE bundles SET state = 'pending' WHERE id = ?").run(bundle.id);
         return 'pending';
       }
       this.db
@@ -180,7 +189,7 @@ export class BundleStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
         )
         .run(bundle.id, bundle.screen, bundle.manifestBytes, bundle.manifestSig, bundle.scheduleBytes, bundle.scheduleSig, bundle.issuedAtMs, nowMs);
-      const insertBlob = this.db.prepare('INSERT OR IGNORE INTO bundle_blobs (bundle_id, hash, size, mime) VALUES (?, ?, ?, ?)');
+      const insertBlob = this.sql('INSERT OR IGNORE INTO bundle_blobs (bundle_id, hash, size, mime) VALUES (?, ?, ?, ?)');
       for (const blob of bundle.blobs) insertBlob.run(bundle.id, blob.hash, blob.bytes, blob.mime);
       return 'pending';
     })();
@@ -208,11 +217,11 @@ export class BundleStore {
   }
 
   hasBlob(hash: string): boolean {
-    return this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE hash = ?').get(hash) !== undefined;
+    return this.sql<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE hash = ?').get(hash) !== undefined;
   }
 
   blobBytes(hash: string): Buffer | undefined {
-    return this.db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?').get(hash)?.bytes;
+    return this.sql<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?').get(hash)?.bytes;
   }
 
   /** A blob the renderer may load: only what the active or previous bundle lists. */
@@ -235,17 +244,17 @@ export class BundleStore {
    */
   beginDownload(hash: string, total: number, nowMs: number): number {
     return this.relaxed(() => this.db.transaction((): number => {
-      const row = this.db.prepare<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(hash);
+      const row = this.sql<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(hash);
       if (row && row.total === total) return row.received;
-      if (row) this.db.prepare<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
-      this.db.prepare('INSERT INTO blob_downloads (hash, total, received, updated_ms) VALUES (?, ?, 0, ?)').run(hash, total, nowMs);
+      if (row) this.sql<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
+      this.sql('INSERT INTO blob_downloads (hash, total, received, updated_ms) VALUES (?, ?, 0, ?)').run(hash, total, nowMs);
       return 0;
     })());
   }
 
   /** Progress of a blob being fetched, if a download was begun. */
   download(hash: string): { received: number; total: number; failures: number } | undefined {
-    return this.db.prepare<[string], { received: number; total: number; failures: number }>('SELECT received, total, failures FROM blob_downloads WHERE hash = ?').get(hash);
+    return this.sql<[string], { received: number; total: number; failures: number }>('SELECT received, total, failures FROM blob_downloads WHERE hash = ?').get(hash);
   }
 
   /**
@@ -254,7 +263,7 @@ export class BundleStore {
    */
   appendChunk(options: { hash: string; position: number; total: number; data: Uint8Array; nowMs: number }): { received: number; total: number } {
     return this.relaxed(() => this.db.transaction(() => {
-      const row = this.db.prepare<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(options.hash);
+      const row = this.sql<[string], { total: number; received: number }>('SELECT total, received FROM blob_downloads WHERE hash = ?').get(options.hash);
       if (!row) throw new ChunkRejectedError('not-wanted', `no download of ${options.hash} is under way`);
       if (options.total !== row.total) {
         throw new ChunkRejectedError('size-mismatch', `blob ${options.hash} arrives as ${options.total} bytes, but its manifest says ${row.total}`);
@@ -263,8 +272,8 @@ export class BundleStore {
       if (options.position > row.received) throw new ChunkRejectedError('gap', `chunk at ${options.position} of ${options.hash} leaves a gap after ${row.received}`);
       const received = row.received + options.data.length;
       if (received > row.total) throw new ChunkRejectedError('overflow', `blob ${options.hash} is longer than its manifest's ${row.total} bytes`);
-      if (options.data.length > 0) this.db.prepare('INSERT INTO blob_chunks (hash, position, bytes) VALUES (?, ?, ?)').run(options.hash, options.position, options.data);
-      this.db.prepare('UPDATE blob_downloads SET received = ?, updated_ms = ? WHERE hash = ?').run(received, options.nowMs, options.hash);
+      if (options.data.length > 0) this.sql('INSERT INTO blob_chunks (hash, position, bytes) VALUES (?, ?, ?)').run(options.hash, options.position, options.data);
+      this.sql('UPDATE blob_downloads SET received = ?, updated_ms = ? WHERE hash = ?').run(received, options.nowMs, options.hash);
       return { received, total: row.total };
     })());
   }
@@ -275,7 +284,7 @@ export class BundleStore {
    * be trusted to resume from), the failure is recorded, and the reason is returned.
    */
   finishDownload(hash: string, options: { nowMs: number; retryAfterMs: number }): { ok: true } | { ok: false; reason: string } {
-    const chunks = this.db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM blob_chunks WHERE hash = ? ORDER BY position').all(hash);
+    const chunks = this.sql<[string], { bytes: Buffer }>('SELECT bytes FROM blob_chunks WHERE hash = ? ORDER BY position').all(hash);
     const bytes = Buffer.concat(chunks.map((chunk) => chunk.bytes));
     const actual = sha256Hex(bytes);
     if (actual !== hash) {
@@ -285,8 +294,8 @@ export class BundleStore {
     }
     this.relaxed(() =>
       this.db.transaction(() => {
-        this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, options.nowMs);
-        this.db.prepare<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
+        this.sql('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, options.nowMs);
+        this.sql<[string]>('DELETE FROM blob_downloads WHERE hash = ?').run(hash);
       })(),
     );
     return { ok: true };
@@ -295,7 +304,7 @@ export class BundleStore {
   /** Stores a blob whose bytes are already at hand (an empty blob needs no download). */
   storeVerifiedBlob(hash: string, bytes: Uint8Array, nowMs: number): void {
     if (sha256Hex(bytes) !== hash) throw new Error(`blob ${hash}: bytes do not match the name`);
-    this.relaxed(() => this.db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, nowMs));
+    this.relaxed(() => this.sql('INSERT OR IGNORE INTO blobs (hash, bytes, verified_ms) VALUES (?, ?, ?)').run(hash, bytes, nowMs));
   }
 
   recordDownloadFailure(options: { hash: string; reason: string; nowMs: number; retryAfterMs: number; discard: boolean }): void {
@@ -304,7 +313,7 @@ export class BundleStore {
 
   private recordDownloadFailureNow(options: { hash: string; reason: string; nowMs: number; retryAfterMs: number; discard: boolean }): void {
     this.db.transaction(() => {
-      if (options.discard) this.db.prepare<[string]>('DELETE FROM blob_chunks WHERE hash = ?').run(options.hash);
+      if (options.discard) this.sql<[string]>('DELETE FROM blob_chunks WHERE hash = ?').run(options.hash);
       this.db
         .prepare(
           `UPDATE blob_downloads SET failures = failures + 1, last_error = ?, retry_after_ms = ?, updated_ms = ?${options.discard ? ', received = 0' : ''}
@@ -322,14 +331,14 @@ export class BundleStore {
    */
   activate(bundleId: string, nowMs: number): ActivationResult {
     const outcome = this.db.transaction((): ActivationResult | ActivationError => {
-      const target = this.db.prepare<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(bundleId);
+      const target = this.sql<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(bundleId);
       if (!target) return new ActivationError('BUNDLE_UNKNOWN', `bundle ${bundleId} is not stored`);
-      const current = this.db.prepare<[], { id: string }>("SELECT id FROM bundles WHERE state = 'active'").get();
+      const current = this.sql<[], { id: string }>("SELECT id FROM bundles WHERE state = 'active'").get();
       if (target.state === 'active') return { activeId: bundleId, previousId: this.previous()?.id ?? null };
-      const listed = this.db.prepare<[string], { hash: string }>('SELECT hash FROM bundle_blobs WHERE bundle_id = ? ORDER BY hash').all(bundleId);
+      const listed = this.sql<[string], { hash: string }>('SELECT hash FROM bundle_blobs WHERE bundle_id = ? ORDER BY hash').all(bundleId);
       const missing: string[] = [];
       const corrupt: string[] = [];
-      const read = this.db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?');
+      const read = this.sql<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?');
       for (const { hash } of listed) {
         const row = read.get(hash);
         if (!row) missing.push(hash);
@@ -337,14 +346,14 @@ export class BundleStore {
       }
       if (missing.length > 0) return new ActivationError('BUNDLE_INCOMPLETE', `bundle ${bundleId} lacks ${missing.length} blob(s)`, missing);
       if (corrupt.length > 0) {
-        const remove = this.db.prepare<[string]>('DELETE FROM blobs WHERE hash = ?');
+        const remove = this.sql<[string]>('DELETE FROM blobs WHERE hash = ?');
         for (const hash of corrupt) remove.run(hash);
         return new ActivationError('BUNDLE_BLOB_CORRUPT', `bundle ${bundleId} has ${corrupt.length} stored blob(s) that no longer match their hash`, corrupt);
       }
       // Order matters: the unique indexes allow one active and one previous at every step.
-      this.db.prepare("UPDATE bundles SET state = 'retired' WHERE state = 'previous'").run();
-      this.db.prepare("UPDATE bundles SET state = 'previous' WHERE state = 'active'").run();
-      this.db.prepare<[number, string]>("UPDATE bundles SET state = 'active', activated_ms = ? WHERE id = ?").run(nowMs, bundleId);
+      this.sql("UPDATE bundles SET state = 'retired' WHERE state = 'previous'").run();
+      this.sql("UPDATE bundles SET state = 'previous' WHERE state = 'active'").run();
+      this.sql<[number, string]>("UPDATE bundles SET state = 'active', activated_ms = ? WHERE id = ?").run(nowMs, bundleId);
       return { activeId: bundleId, previousId: current?.id ?? null };
     })();
     if (outcome instanceof ActivationError) throw outcome;
@@ -354,19 +363,19 @@ export class BundleStore {
   /** Puts the previous bundle back on screen (the active one becomes previous). */
   rollback(nowMs: number): ActivationResult | undefined {
     return this.db.transaction((): ActivationResult | undefined => {
-      const previous = this.db.prepare<[], { id: string }>("SELECT id FROM bundles WHERE state = 'previous'").get();
+      const previous = this.sql<[], { id: string }>("SELECT id FROM bundles WHERE state = 'previous'").get();
       if (!previous) return undefined;
-      const active = this.db.prepare<[], { id: string }>("SELECT id FROM bundles WHERE state = 'active'").get();
-      this.db.prepare("UPDATE bundles SET state = 'retired' WHERE state = 'active'").run();
-      this.db.prepare<[number, string]>("UPDATE bundles SET state = 'active', activated_ms = ? WHERE id = ?").run(nowMs, previous.id);
-      if (active) this.db.prepare<[string]>("UPDATE bundles SET state = 'previous' WHERE id = ?").run(active.id);
+      const active = this.sql<[], { id: string }>("SELECT id FROM bundles WHERE state = 'active'").get();
+      this.sql("UPDATE bundles SET state = 'retired' WHERE state = 'active'").run();
+      this.sql<[number, string]>("UPDATE bundles SET state = 'active', activated_ms = ? WHERE id = ?").run(nowMs, previous.id);
+      if (active) this.sql<[string]>("UPDATE bundles SET state = 'previous' WHERE id = ?").run(active.id);
       return { activeId: previous.id, previousId: active?.id ?? null };
     })();
   }
 
   /** Retires a bundle that cannot be shown (used when the active one fails its start-up check). */
   retire(bundleId: string): void {
-    this.db.prepare<[string]>("UPDATE bundles SET state = 'retired' WHERE id = ?").run(bundleId);
+    this.sql<[string]>("UPDATE bundles SET state = 'retired' WHERE id = ?").run(bundleId);
   }
 
   /**
@@ -380,9 +389,9 @@ export class BundleStore {
 
   private pruneNow(): PruneResult {
     return this.db.transaction((): PruneResult => {
-      const bundles = this.db.prepare("DELETE FROM bundles WHERE state = 'retired'").run().changes;
-      const blobs = this.db.prepare('DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM bundle_blobs)').run().changes;
-      const downloads = this.db.prepare('DELETE FROM blob_downloads WHERE hash NOT IN (SELECT hash FROM bundle_blobs)').run().changes;
+      const bundles = this.sql("DELETE FROM bundles WHERE state = 'retired'").run().changes;
+      const blobs = this.sql('DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM bundle_blobs)').run().changes;
+      const downloads = this.sql('DELETE FROM blob_downloads WHERE hash NOT IN (SELECT hash FROM bundle_blobs)').run().changes;
       return { bundles, blobs, downloads };
     })();
   }
@@ -395,7 +404,7 @@ export class BundleStore {
 
   /** Counts for status and tests. */
   counts(): { bundles: number; blobs: number; downloads: number; chunks: number } {
-    const count = (table: string) => (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => (this.sql(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { bundles: count('bundles'), blobs: count('blobs'), downloads: count('blob_downloads'), chunks: count('blob_chunks') };
   }
 }
