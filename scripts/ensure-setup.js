@@ -4,10 +4,13 @@
 //     installed with apt-get when it is missing and we are root; otherwise the command stops
 //     here and says what to run;
 //   - the npm dependencies are installed (`npm ci`, exactly the lock file) when node_modules is
-//     missing or older than package-lock.json (a pull that changed them).
+//     missing, or when package-lock.json's content differs from the one this script last
+//     installed (a pull that changed the dependencies). Content, not file times: a checkout
+//     that rewrites the same lock file must not wipe node_modules under running processes.
 // Only Node's own modules are used: nothing else exists yet when this runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,10 +42,22 @@ function ensureChromium() {
 
 function ensureNodeModules() {
   const installed = `${root}node_modules/.package-lock.json`;
-  const lock = `${root}package-lock.json`;
-  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
-  say(existsSync(installed) ? 'package-lock.json changed since the last install: npm ci' : 'installing the npm dependencies: npm ci');
+  const stamp = `${root}node_modules/.signage-lock-sha256`;
+  const lockHash = createHash('sha256').update(readFileSync(`${root}package-lock.json`)).digest('hex');
+  if (existsSync(installed)) {
+    const stamped = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+    if (stamped === lockHash) return;
+    if (stamped === undefined) {
+      // Installed by hand (npm install, npm ci): taken as matching the lock file it was made from.
+      writeFileSync(stamp, `${lockHash}\n`);
+      return;
+    }
+    say('package-lock.json changed since the last install: npm ci');
+  } else {
+    say('installing the npm dependencies: npm ci');
+  }
   run('npm', ['ci', '--no-audit', '--no-fund']);
+  writeFileSync(stamp, `${lockHash}\n`);
 }
 
 if (process.env.SIGNAGE_SKIP_SETUP !== '1') {
