@@ -20,6 +20,8 @@ export class SnapshotError extends Error {
 export interface LaunchOptions {
   /** Defaults to $CHROMIUM_PATH, then Debian's /usr/bin/chromium. */
   readonly executablePath?: string;
+  /** More Chromium switches, for comparisons (the render bench's --chromium-args). */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -30,7 +32,7 @@ export interface LaunchOptions {
 export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: options.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--hide-scrollbars', '--mute-audio', '--disable-background-timer-throttling'],
+    args: ['--no-sandbox', '--hide-scrollbars', '--mute-audio', '--disable-background-timer-throttling', ...(options.extraArgs ?? [])],
   });
 }
 

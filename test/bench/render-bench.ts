@@ -4,6 +4,7 @@ import type { FrameInfo } from '../../player/renderer/page-api.ts';
 import { launchBrowser, openRendererSession, type RendererSession } from '../../player/snapshot/snapshot.ts';
 import { compileSampleBundle, type SampleBundle } from '../renderer/sample-bundle.ts';
 import { CONTENT_AT, cycleAt } from '../visual/scenes.ts';
+import { traceLongTasks, type LongTaskAttribution } from './long-task-trace.ts';
 import { emit, median, percentile, round } from './stats.ts';
 
 // Render benchmark (issue 3). Software GL (SwiftShader) makes frame rates meaningless on these
@@ -15,18 +16,44 @@ import { emit, median, percentile, round } from './stats.ts';
 // the first frame. first_frame_ms is navigation start → first render() resolved with
 // drawn: true, for a fresh page loading a bundle already on this machine.
 //
-// What the long tasks are (a Chromium trace of 1080p ticker frames, 2026-11-22): not our
-// JavaScript (long_tasks_js counts tasks in which render() itself ran over 50 ms: none), but
-// ProxyMain::BeginMainFrame → Commit → GLES2::ReadPixels → CommandBufferHelper::Finish. With
-// no GPU, Chromium composites in software, so every frame in which the canvas changed is read
-// back whole (1920×1080) from the GPU process, and the read waits until SwiftShader has run
-// all queued GL work. The renderer now redraws only the areas clocks and tickers change
-// (frames_drawn_by_areas), which cut the GPU work per ticker frame to the read-back itself plus
-// the band; what is left is the read-back of the full canvas, which the page cannot shrink
-// short of moving the ticker to a canvas of its own. long_tasks is reported as the issue
-// defines it (every task > 50 ms after the first frame), long_tasks_js beside it, and each
-// screen's line has the long animation frames (LoAF) split into script and rendering time.
-// On a machine with a GPU the read-back does not exist (the canvas is composited as a texture).
+// What the long tasks are. The bench ends with a traced pass of the 1080p page (CDP Tracing,
+// long-task-trace.ts), whose attribution is the summary's long_tasks_cause. On this machine (2 cores, no GPU,
+// 2026-12-04) a long task is one ProxyMain::BeginMainFrame: our requestAnimationFrame callback
+// (script_ms_median 1.5–3.3 ms; long_tasks_js 1–3 of 100+), then Commit →
+// LayerTreeHost::DoUpdateLayers → GLES2::ReadPixels → CommandBufferHelper::Finish, 78–80% of
+// the long-task time. With no GPU, Chromium composites in software, so at each frame in which
+// the WebGL canvas changed the page's main thread reads the whole canvas back, synchronously.
+// In the GPU process that read is ANGLE waiting for SwiftShader to finish drawing the frame
+// (ContextVk::finishImpl: gpu_draw_wait_ms_median 43–77 ms) and then copying the 1920×1080
+// pixels (gpu_pixel_copy_ms_median 1.6–1.7 ms). The drawing is already only the ticker's band
+// (frames_drawn_by_areas): measured in the page with a 1-pixel readPixels after render(), the
+// band took 20–70 ms of SwiftShader time and a whole frame 210–760 ms, both moving with the
+// machine's load. So the long tasks are SwiftShader drawing a 1730×84 band, made visible on
+// the main thread by software compositing's synchronous read-back; on a machine with a GPU
+// there is no read-back (the canvas is composited as a texture).
+//
+// What was tried, and why the live player keeps its configuration:
+// - preserveDrawingBuffer is what lets a frame redraw only the band. Without it every ticker
+//   frame is a whole frame (10× the SwiftShader time above), and the read-back is the same.
+// - Drawing in a task of its own after the frame, with gl.flush() so SwiftShader starts at
+//   once, to overlap the drawing with the frame's idle time: as many long tasks (47 against 20
+//   in back-to-back 120-frame runs), as the band's drawing outlasts a 16.7 ms frame anyway.
+// - The band's own cost: without the ticker's stencil mask ~15% less, maxBatchableTextures 1
+//   instead of 4 ~20% less (noisy): neither keeps a band under 50 ms on a loaded machine.
+// - --use-angle=swiftshader (try it: --chromium-args=--use-angle=swiftshader) makes Chromium
+//   composite on SwiftShader too (chrome://gpu: "Compositing: Hardware accelerated"): the commit
+//   no longer reads the canvas back, and long tasks fell to 0–1 per 1080p run (43–78 without).
+//   But the compositor then draws the whole canvas through SwiftShader every frame, competing
+//   with the page's WebGL: 300 ticker frames took 44.6 s against 13.0–14.3 s in interleaved
+//   runs (120-frame runs: 7.7–8.7 s both); repeated renders of the same instant were no
+//   longer pixel-identical (the visual tests' repeat check: 28 pixels off by 1 in a
+//   takeover); and on a board with a GPU the switch would force software GL, so a shell
+//   would have to detect boards without one. Not adopted.
+// What is left is moving the renderer to a worker (canvas.transferControlToOffscreen()),
+// where both the drawing and the read-back would wait off the page's main thread; not done.
+// long_tasks is reported as the issue defines it (every task > 50 ms after the first frame),
+// long_tasks_js beside it, and each screen's line has the long animation frames (LoAF) split
+// into script and rendering time.
 
 const FRAME_MS = 1000 / 60;
 
@@ -191,10 +218,22 @@ export async function measureFirstFrame(browser: Browser, session: RendererSessi
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { runs: { type: 'string', default: '3' }, frames: { type: 'string', default: '300' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      runs: { type: 'string', default: '3' },
+      frames: { type: 'string', default: '300' },
+      // Frames of the traced pass that attributes the long tasks (0: none).
+      'trace-frames': { type: 'string', default: '120' },
+      // Extra Chromium switches, e.g. --chromium-args=--use-angle=swiftshader (see the notes above).
+      'chromium-args': { type: 'string', default: '' },
+    },
+  });
   const runs = Number(values.runs);
   const frames = Number(values.frames);
-  const [bundle, browser] = await Promise.all([compileSampleBundle(), launchBrowser()]);
+  const traceFrames = Number(values['trace-frames']);
+  const extraArgs = values['chromium-args'].split(' ').filter(Boolean);
+  const [bundle, browser] = await Promise.all([compileSampleBundle(), launchBrowser({ extraArgs })]);
   try {
     const medians = new Map<string, number[]>();
     const p99s = new Map<string, number[]>();
@@ -202,6 +241,7 @@ export async function run(args: string[]): Promise<void> {
     const firstFrames: number[] = [];
     const longTasksJsPerRun: number[] = [];
     let supported = true;
+    let attribution: LongTaskAttribution | undefined;
     for (let r = 1; r <= runs; r += 1) {
       let longTasks = 0;
       let longTasksJs = 0;
@@ -263,6 +303,11 @@ export async function run(args: string[]): Promise<void> {
             if (!first.frame.drawn || first.frame.pageId !== screen.pageId) throw new Error(`first frame: ${JSON.stringify(first.frame)}`);
             firstFrames.push(first.ms);
             emit({ event: 'first_frame', run: r, screen: screen.screenId, first_frame_ms: round(first.ms, 0), dom_content_loaded_ms: round(first.domContentLoadedMs, 0) });
+            if (r === runs && traceFrames > 0) {
+              // The same page, the frames after the measured ones, under a Chromium trace.
+              attribution = await traceLongTasks(session.page, startMs + (frames + 1) * FRAME_MS, traceFrames, FRAME_MS);
+              emit({ event: 'long_task_trace', screen: screen.screenId, ...attribution });
+            }
           }
         } finally {
           await session.close();
@@ -286,6 +331,18 @@ export async function run(args: string[]): Promise<void> {
       // Long tasks in which the project's own JavaScript ran for more than 50 ms.
       long_tasks_js: supported ? median(longTasksJsPerRun) : null,
       first_frame_ms: round(median(firstFrames), 0),
+      // From the traced 1080p pass: the share of long-task time the page's main thread spent
+      // blocked in the commit's canvas readback, and what the GPU process did meanwhile.
+      long_tasks_cause: attribution
+        ? {
+            readback_wait_share: attribution.readback_wait_share,
+            readback_wait_ms_median: attribution.readback_wait_ms_median,
+            script_ms_median: attribution.script_ms_median,
+            gpu_draw_wait_ms_median: attribution.gpu_draw_wait_ms_median,
+            gpu_pixel_copy_ms_median: attribution.gpu_pixel_copy_ms_median,
+          }
+        : null,
+      chromium_args: extraArgs,
       goals: { js_ms_median_1080: '<= 4', long_tasks: '0 after the first frame', first_frame_ms: '<= 1000' },
     };
     emit({
