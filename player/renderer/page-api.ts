@@ -57,6 +57,11 @@ export interface ResourceCounts {
    * …, and textTextures): live entries and slots, live plus emptied but not yet compacted.
    */
   readonly pixi: Readonly<Record<string, { readonly live: number; readonly slots: number }>>;
+  /**
+   * pixi's bounded caches (textMeasurements: CanvasTextMetrics' LRU): entries held and the most
+   * they will hold. They grow until full whatever the renderer does (see pixi-caches.ts).
+   */
+  readonly pixiCaches: Readonly<Record<string, { readonly size: number; readonly max: number }>>;
 }
 
 /** How the renderer's frames so far were drawn. */

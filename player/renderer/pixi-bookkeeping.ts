@@ -26,6 +26,18 @@ interface ManagedHashEntry {
 interface RendererInternals {
   readonly gc?: { _managedResourceHashes?: ManagedHashEntry[] };
   readonly canvasText?: { _activeTextures?: Record<string, unknown> | null };
+  readonly renderPipes?: { batch?: { _batchersByInstructionSet?: Record<string, Record<string, BatcherInternals | undefined>> } };
+}
+
+/** A batch's textures: `ids` maps a texture source's uid to its slot in `textures`. */
+interface BatchTexturesInternals {
+  ids: Record<number, number | null>;
+  readonly textures: readonly ({ readonly uid: number } | null)[];
+  readonly count: number;
+}
+
+interface BatcherInternals {
+  readonly batches?: readonly ({ textures?: BatchTexturesInternals | null } | undefined)[] | null;
 }
 
 function withoutEmpty(hash: Record<string, unknown>, prototype: object | null): Record<string, unknown> {
@@ -89,6 +101,7 @@ export function compactPixiBookkeeping(renderer: Renderer, minNulls = 64): numbe
     owner[key] = withoutEmpty(hash as Record<string, unknown>, null);
     removed += slots - live;
   }
+  removed += compactBatchTextureIds(renderer);
   const system = (renderer as unknown as RendererInternals).canvasText;
   const texts = textTextures(renderer);
   if (system && texts) {
@@ -96,6 +109,47 @@ export function compactPixiBookkeeping(renderer: Renderer, minNulls = 64): numbe
     if (slots - live >= minNulls) {
       (system as { _activeTextures: Record<string, unknown> })._activeTextures = withoutEmpty(texts, Object.getPrototypeOf(texts) as object | null);
       removed += slots - live;
+    }
+  }
+  return removed;
+}
+
+/**
+ * pixi's batches are pooled and reused frame after frame, and each one's texture map (`ids`,
+ * texture source uid → slot) is emptied by setting the uid's entry to null, never deleting it.
+ * Every texture source a batch has ever drawn thus stays a key: each page built anew brings
+ * new sources (its pictures, its gradients), so the maps of the batches that draw pages grow
+ * with every page change (the soak benchmark's heap snapshots showed them as the largest new
+ * arrays). Rebuilds each reachable batch's map from the textures it holds now. Batches sitting
+ * in pixi's pool are out of reach; they come back into a batcher when drawn and are compacted
+ * at a later page change.
+ */
+function compactBatchTextureIds(renderer: Renderer): number {
+  const byInstructionSet = (renderer as unknown as RendererInternals).renderPipes?.batch?._batchersByInstructionSet;
+  if (!byInstructionSet || typeof byInstructionSet !== 'object') return 0;
+  let removed = 0;
+  const seen = new Set<BatchTexturesInternals>();
+  for (const batchers of Object.values(byInstructionSet)) {
+    for (const batcher of Object.values(batchers ?? {})) {
+      for (const batch of batcher?.batches ?? []) {
+        const textures = batch?.textures;
+        if (!textures || typeof textures.ids !== 'object' || !Array.isArray(textures.textures) || seen.has(textures)) continue;
+        seen.add(textures);
+        const ids: Record<number, number | null> = Object.create(null);
+        let kept = 0;
+        for (let slot = 0; slot < textures.count; slot += 1) {
+          const source = textures.textures[slot];
+          if (source && typeof source.uid === 'number') {
+            ids[source.uid] = slot;
+            kept += 1;
+          }
+        }
+        let before = 0;
+        for (const key in textures.ids) before += 1;
+        if (before === kept) continue;
+        textures.ids = ids;
+        removed += before - kept;
+      }
     }
   }
   return removed;

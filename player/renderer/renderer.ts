@@ -9,11 +9,13 @@ import { FramePlanner, sourceKey, type FramePlan, type FrameSource } from './fra
 import { checkOverflow } from './overflow-check.ts';
 import { PageCache, type LayerSpec } from './page-cache.ts';
 import { compactPixiBookkeeping, countPixiResources } from './pixi-bookkeeping.ts';
+import { pixiCacheFill } from './pixi-caches.ts';
 import { FaultLog, type FontReport, type OverflowReport, type RendererReport } from './render-report.ts';
 import { mountLayer, nodesBounds, type FrameTime, type MountedLayer } from './scene-mount.ts';
 import { redrawAreas, type PixelRect } from './redraw-areas.ts';
 import type { DrawCounts, FrameInfo, ResourceCounts, TextProbe, TextProbeRequest } from './page-api.ts';
 import { probeText } from './text-probe.ts';
+import { renewMeasuringCanvases } from './text-run.ts';
 
 // The renderer draws one instant of a bundle: render(atMs) is its only notion of time, so the
 // live loop (atMs = the clock), snapshots and tests (atMs = a chosen instant) all draw through
@@ -238,6 +240,7 @@ export class SignageRenderer {
       layers: this.state?.cache.keys().length ?? 0,
       blobTextures: this.state?.store.size ?? 0,
       pixi: countPixiResources(this.app.renderer),
+      pixiCaches: pixiCacheFill(),
     };
   }
 
@@ -299,7 +302,10 @@ export class SignageRenderer {
     if (plan.next.kind === 'page') keep.add(plan.next.page.id);
     // Pages leave the cache one at a time, as the playlist moves on: that is when pixi's
     // bookkeeping of their objects has emptied slots to drop (see pixi-bookkeeping.ts).
-    if (state.cache.retain(keep) > 0) compactPixiBookkeeping(this.app.renderer);
+    if (state.cache.retain(keep) > 0) {
+      compactPixiBookkeeping(this.app.renderer);
+      renewMeasuringCanvases();
+    }
     this.warmOne(state, plan);
     return this.info(plan, true);
   }

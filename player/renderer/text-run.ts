@@ -71,6 +71,23 @@ export function measureRun(text: string, style: TextStyle): number {
   return measuringContext.measureText(text).width;
 }
 
+/**
+ * Chromium keeps, per 2D canvas, the shaped form of every string the canvas has measured, and
+ * lets go of old entries only when the canvas moves to a new animation frame, which a canvas
+ * that only measures never does (its cache is cut only past 32,768 strings per font). Both
+ * measuring canvases, this file's and pixi's (CanvasTextMetrics), would so keep every clock
+ * minute, date and page text the screen has ever shown (the soak's heap snapshots: ~1.2 kB of
+ * native memory per string, two canvases). Dropping them when a page leaves the screen lets
+ * that go; the next measurement makes a fresh canvas, and measures exactly as before.
+ */
+export function renewMeasuringCanvases(): void {
+  measuringContext = undefined;
+  // pixi's lazily made canvas and context (8.x internals): made again on first use.
+  const metrics = CanvasTextMetrics as unknown as { __canvas?: unknown; __context?: unknown };
+  if (metrics.__canvas) metrics.__canvas = undefined;
+  if (metrics.__context) metrics.__context = undefined;
+}
+
 /** A Text whose first glyph starts at x and whose baseline is at `baseline` (parent coordinates). */
 export function createRunText(options: { text: string; style: TextStyle; x: number; baseline: number }): Text {
   const text = new Text({ text: options.text, style: options.style, roundPixels: true });
