@@ -136,10 +136,12 @@ async function syncPhase(options: {
   const { url } = await hub.call<{ url: string }>('start', { dataDir: join(options.scratch, 'hub'), port: 0, stationPublicKeyPem: options.stationPublicKeyPem });
   await hub.call('publish', { dir: versions[0]!.dir }, 120_000);
 
-  // Full players: `--full-per-worker` per process (10 by default). Each activation makes several
-  // SQLite commits with synchronous=FULL, i.e. fsyncs, which block the process's event loop;
+  // Full players: `--full-per-worker` per process (10 by default). Each activation makes two
+  // SQLite commits with synchronous=FULL (the activation, then the play log's page change),
+  // i.e. fsyncs that block the process's event loop (tens of ms each on this shared disk);
   // on a real screen each player has its own process and disk, so the bench keeps few players
-  // per process, or one player's fsyncs would delay the next one's timestamps.
+  // per process, or one player's fsyncs would delay the next one's timestamps. (5 per process
+  // measured no better than 10: the disk and the two cores are shared all the same.)
   let started = performance.now();
   const fullWorkers: Worker[] = [];
   const fullCounts = full > 0 ? split(full, Math.ceil(full / options.fullPerWorker)) : [];
