@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   alert: () => import('./alert-bench.ts'),
   reconnect: () => import('./reconnect-bench.ts'),
   'render-soak': () => import('./render-soak-bench.ts'),
+  'activation-event': () => import('./activation-event-bench.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
