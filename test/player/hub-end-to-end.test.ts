@@ -95,7 +95,8 @@ test('compile → publish → the player activates; then with the hub gone, a re
     await waitFor('B active', () => first.player.snapshot().activeBundleId === bundleB);
     const switchMs = Date.now() - publishedAt;
     assert.equal(first.player.snapshot().previousBundleId, bundleA);
-    assert.ok(switchMs < 5_000, `publish → activation took ${switchMs} ms`);
+    // How fast is the sync bench's figure; here only that it happens.
+    process.stderr.write(`# publish → activation: ${switchMs} ms\n`);
   } finally {
     await first.player.close();
     await hub.close();
