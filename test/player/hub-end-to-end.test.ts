@@ -96,7 +96,7 @@ test('compile → publish → the player activates; then with the hub gone, a re
     const switchMs = Date.now() - publishedAt;
     assert.equal(first.player.snapshot().previousBundleId, bundleA);
     // How fast is the sync bench's figure; here only that it happens.
-    process.stderr.write(`# publish → activation: ${switchMs} ms\n`);
+    process.stderr.write(`publish → activation: ${switchMs} ms\n`);
   } finally {
     await first.player.close();
     await hub.close();
