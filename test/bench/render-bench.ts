@@ -17,8 +17,11 @@ import { emit, median, percentile, round } from './stats.ts';
 // drawn: true, for a fresh page loading a bundle already on this machine.
 //
 // What the long tasks are. The bench ends with a traced pass of the 1080p page (CDP Tracing,
-// long-task-trace.ts), whose attribution is the summary's long_tasks_cause. On this machine (2 cores, no GPU,
-// 2026-12-04) a long task is one ProxyMain::BeginMainFrame: our requestAnimationFrame callback
+// long-task-trace.ts), whose attribution is the summary's long_tasks_cause. They depend on
+// what else the machine runs: alone on it (2 cores, no GPU, load ~0.3, 2026-12-04) two benches
+// had 0, 0, 0 and 0, 1, 0 long tasks per run, the browser's share of a ticker frame ~14–18 ms;
+// shared with other engineers' Chromium tests (load 10–20) 106, 58, 31 and 168, 160, 165.
+// There a long task is one ProxyMain::BeginMainFrame: our requestAnimationFrame callback
 // (script_ms_median 1.5–3.3 ms; long_tasks_js 1–3 of 100+), then Commit →
 // LayerTreeHost::DoUpdateLayers → GLES2::ReadPixels → CommandBufferHelper::Finish, 78–80% of
 // the long-task time. With no GPU, Chromium composites in software, so at each frame in which
