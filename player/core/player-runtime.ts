@@ -378,7 +378,9 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
           scheduler.setSchedule(active?.schedule);
           const pruned = store.prune();
           logger.info('activated a new bundle', { bundleId: event.result.activeId, previousBundleId: event.result.previousId, ...pruned });
-          return setError(null);
+          // A good activation ends the sync's own errors, not the panel controller's, which
+          // only its next successful run clears (the two race at start-up).
+          return setError(lastError?.startsWith('BRIGHTNESS:') ? lastError : null);
         }
         case 'online':
           if (options.followHubTime !== false && trustedClock.hubOffset(event.clockOffsetMs)) {
