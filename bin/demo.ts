@@ -7,7 +7,7 @@ import { compile } from '../compiler/compile.ts';
 import { formatProblem, CompileFailure } from '../compiler/plan/compile-problem.ts';
 import { generateStationKeyPair, loadPrivateKey, loadPublicKey } from '../compiler/trust/station-key.ts';
 import { startHub, type RunningHub } from '../hub/hub-server.ts';
-import type { Logger } from '../player/core/logger.ts';
+import type { Logger } from '../compiler/format/logger.ts';
 import { startPlayer, type RunningPlayer } from '../player/core/player-runtime.ts';
 import { buildRenderer } from '../player/renderer/build.ts';
 import { launchChromiumKiosk, type RunningKiosk } from '../player/shell/chromium-kiosk.ts';

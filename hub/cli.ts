@@ -8,7 +8,7 @@ import { HUB_DATABASE_FILE, HubDatabase, HubDatabaseForeignError, HubDatabaseToo
 import { HubConfigError, startHub } from './hub-server.ts';
 import { ALERT_DATABASE_FILE, AlertDatabase } from './alert-database.ts';
 import { alertReports, formatAlertReports } from './alert-report.ts';
-import type { LogFields, Logger } from './logger.ts';
+import type { LogFields, Logger } from '../compiler/format/logger.ts';
 import { loadPlayReport, playReportCsv, playReportJson, vietnamIso } from './play-report.ts';
 import { PublishError, publishBundles } from './publish.ts';
 

@@ -17,7 +17,7 @@ import { chunkEnd, type BlobFrameCache } from './blob-frames.ts';
 import { checkHello, rawPublicKey, type HelloMessage } from './hello-check.ts';
 import type { EmergencyDispatch } from './emergency-dispatch.ts';
 import type { DeviceRecord, HubDatabase } from './hub-database.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../compiler/format/logger.ts';
 import type { EnrolmentLimiter } from './rate-limiter.ts';
 import type { ScreenOffer, ScreenOffers } from './screen-offers.ts';
 import type { SessionRegistry } from './session-registry.ts';

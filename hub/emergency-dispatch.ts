@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { emergencyAckMessage, emergencyMessage } from '../compiler/format/wire-messages.ts';
 import type { AlertDatabase, StatementRow } from './alert-database.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../compiler/format/logger.ts';
 
 // The running hub's side of the emergency path. Statements are written to alerts.sqlite by
 // other processes (`signage cap ingest|cancel|watch`, a publish of an emergency notice); the

@@ -14,7 +14,7 @@ import { watchCompilerOutput, type CompilerOutputWatch } from './bundle-watch.ts
 import { CLOSE_GOING_AWAY, DeviceSession, type SessionContext } from './device-session.ts';
 import { EmergencyDispatch } from './emergency-dispatch.ts';
 import { HUB_DATABASE_FILE, HubDatabase, type DeviceRecord, type PlayFilter, type PlayRow } from './hub-database.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '../compiler/format/logger.ts';
 import { PublishError, publishBundles } from './publish.ts';
 import { EnrolmentLimiter } from './rate-limiter.ts';
 import { ScreenOffers } from './screen-offers.ts';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 
 // Where the schedule's brightness goes besides the picture. An LED wall's brightness lives in
 // its controller (a NovaStar sending card, a Huidu box), an LCD's in its backlight (DDC/CI);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadPublicKey } from '../../compiler/trust/station-key.ts';
 import { parseBrightnessCommand } from './brightness-output.ts';
 import { connectWebSocket } from './hub-socket.ts';
-import type { Logger, LogFields } from './logger.ts';
+import type { Logger, LogFields } from '../../compiler/format/logger.ts';
 import { PlayerDatabaseTooNewError } from './player-database.ts';
 import { startPlayer, type PlayerState } from './player-runtime.ts';
 import { chooseDisplay, DEFAULT_CHROMIUM, type DisplayKind } from '../shell/display-choice.ts';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { emergencyView, takeoverPlay, type ContentNotices, type EmergencyView, type HeldStatement, type TakeoverPlay } from '../../compiler/cap/emergency-view.ts';
 import type { emergencyAckMessage } from '../../compiler/format/wire-messages.ts';
 import type { EmergencyStore } from './emergency-store.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import { realWakeAfter, type WakeAfter } from './playback.ts';
 
 // The player's emergency state: statements from the hub are verified and committed by

@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { BundleStore } from './bundle-store.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import type { EmergencyOnScreen } from './emergency-controller.ts';
 import type { OnScreen } from './playback.ts';
 

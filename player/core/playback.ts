@@ -1,6 +1,6 @@
 import { pageAt, resolveActive, type ScreenMode } from '../../compiler/format/resolve-active.ts';
 import type { Schedule } from '../../compiler/format/schedule.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import type { PlayLog } from './play-log.ts';
 
 // What is on screen, decided purely from the active bundle's schedule and an instant, plus a

@@ -13,7 +13,7 @@ import { EmergencyController } from './emergency-controller.ts';
 import { EmergencyStore } from './emergency-store.ts';
 import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
 import { startLocalServer, type LocalServer } from './local-server.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '../../compiler/format/logger.ts';
 import { BundleRefusedError, verifyStoredBundle } from './offer-verification.ts';
 import { PlayLog } from './play-log.ts';
 import { PlaybackDriver, type PlayableBundle, type WakeAfter } from './playback.ts';

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import type { Schedule } from '../../compiler/format/schedule.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 
 // Wall-clock wake-ups in Vietnam time: operating-hours edges (the screen goes blank or lights
 // up), LED brightness steps, daily time windows of notices, and daily maintenance at 03:00.

@@ -13,7 +13,7 @@ import { ChunkFrameError, decodeBlobChunk } from './blob-chunk-frame.ts';
 import { ActivationError, ChunkRejectedError, type ActivationResult, type BundleStore } from './bundle-store.ts';
 import { signHello, type DeviceIdentity } from './device-identity.ts';
 import type { SyncSocket } from './hub-socket.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import { decodeOffer, type OfferMessage } from './offer-documents.ts';
 import { BundleRefusedError, verifyOffer } from './offer-verification.ts';
 import type { PlayLog } from './play-log.ts';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Logger } from '../core/logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 
 // The plain-Chromium shell for machines without Electron: Debian's Chromium in app mode at the
 // capture rectangle, restarted when it exits (a crash, an update, someone closing it), with

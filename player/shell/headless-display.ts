@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Browser, Page } from 'playwright';
-import type { Logger } from '../core/logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import { launchBrowser } from '../snapshot/renderer-session.ts';
 
 // With no display at all, the player still renders its screen: headless Chromium shows the

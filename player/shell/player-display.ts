@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '../core/logger.ts';
+import type { Logger } from '../../compiler/format/logger.ts';
 import type { RunningPlayer } from '../core/player-runtime.ts';
 import { launchChromiumKiosk, type RunningKiosk } from './chromium-kiosk.ts';
 import { DEFAULT_CHROMIUM, type DisplayKind } from './display-choice.ts';

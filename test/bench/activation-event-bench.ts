@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BundleStore } from '../../player/core/bundle-store.ts';
 import { startLocalServer } from '../../player/core/local-server.ts';
-import { silentLogger } from '../../player/core/logger.ts';
+import { silentLogger } from '../../compiler/format/logger.ts';
 import { verifyOffer } from '../../player/core/offer-verification.ts';
 import { openPlayerDatabase } from '../../player/core/player-database.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, SCREEN, variantBundle } from '../player/support/bundles.ts';

@@ -4,7 +4,7 @@ import { compile } from '../../compiler/compile.ts';
 import { bundleManifestSchema, type BundleManifest } from '../../compiler/format/bundle-manifest.ts';
 import { generateStationKeyPair, loadPrivateKey, loadPublicKey } from '../../compiler/trust/station-key.ts';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub-server.ts';
-import type { LogFields, Logger } from '../../hub/logger.ts';
+import type { LogFields, Logger } from '../../compiler/format/logger.ts';
 import { copySamples } from '../support/paths.ts';
 import type { HubMessage } from '../../compiler/format/wire-messages.ts';
 import { ProtocolClient, createDeviceIdentity, offerDocuments, type Connected, type DeviceIdentity } from '../support/protocol-client.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BundleStore } from '../../player/core/bundle-store.ts';
 import { LocalServerBindError, startLocalServer, type LocalServer } from '../../player/core/local-server.ts';
-import { silentLogger } from '../../player/core/logger.ts';
+import { silentLogger } from '../../compiler/format/logger.ts';
 import { verifyOffer } from '../../player/core/offer-verification.ts';
 import { openPlayerDatabase, type PlayerDatabase } from '../../player/core/player-database.ts';
 import { scratchDir } from '../support/paths.ts';

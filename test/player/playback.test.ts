@@ -6,7 +6,7 @@ import { WIRE_PROTOCOL_VERSION, type PlayerMessage } from '../../compiler/format
 import { fromVietnamWallTime } from '../../compiler/format/vietnam-time.ts';
 import { BundleStore } from '../../player/core/bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from '../../player/core/device-identity.ts';
-import { silentLogger } from '../../player/core/logger.ts';
+import { silentLogger } from '../../compiler/format/logger.ts';
 import { PlayLog } from '../../player/core/play-log.ts';
 import { decideOnScreen, PlaybackDriver, playRecordId, type WakeAfter } from '../../player/core/playback.ts';
 import { openPlayerDatabase, type PlayerDatabase } from '../../player/core/player-database.ts';

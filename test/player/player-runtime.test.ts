@@ -8,7 +8,7 @@ import { verifyOffer } from '../../player/core/offer-verification.ts';
 import { DATABASE_FILE } from '../../player/core/player-runtime.ts';
 import { openPlayerDatabase } from '../../player/core/player-database.ts';
 import { MAINTENANCE_CRON, nodeCronScheduler, VIETNAM_TIME_ZONE, wakeExpressions } from '../../player/core/scheduler.ts';
-import { silentLogger } from '../../player/core/logger.ts';
+import { silentLogger } from '../../compiler/format/logger.ts';
 import { scratchDir } from '../support/paths.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, PLAY_AT_MS, SCREEN, variantBundle } from './support/bundles.ts';
 import { FakeHub, loadOffer, type FakeOffer } from './support/fake-hub.ts';

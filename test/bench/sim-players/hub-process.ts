@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { loadPublicKey } from '../../../compiler/trust/station-key.ts';
 import { startHub, type RunningHub } from '../../../hub/hub-server.ts';
-import type { LogFields, Logger } from '../../../hub/logger.ts';
+import type { LogFields, Logger } from '../../../compiler/format/logger.ts';
 import { processUsage, serve } from './ipc.ts';
 
 // The hub in a process of its own, so that its RSS and CPU time are its own. The benchmark

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { startPlayer, type RunningPlayer, type StartPlayerOptions } from '../../../player/core/player-runtime.ts';
 import type { CronScheduler } from '../../../player/core/scheduler.ts';
 import type { SyncClientEvent } from '../../../player/core/sync-client.ts';
-import type { Logger, LogFields } from '../../../player/core/logger.ts';
+import type { Logger, LogFields } from '../../../compiler/format/logger.ts';
 
 // Small helpers shared by the player tests: a logger that remembers, a controllable clock,
 // and polling for a condition with a deadline.
