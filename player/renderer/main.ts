@@ -2,7 +2,6 @@ import { bundleFromInjected, fetchBundle, locationFromQuery } from './bundle-sou
 import { createDimmer, type Dimmer } from './dimmer.ts';
 import { startLiveLoop } from './live-loop.ts';
 import { followPlayerDisplay, waitForFirstDisplay } from './player-display.ts';
-import { followClockCorrection } from './player-link.ts';
 import type { RendererPageGlobals } from './page-api.ts';
 import { SignageRenderer } from './renderer.ts';
 
@@ -79,9 +78,13 @@ async function start(): Promise<void> {
   // only when the core found the system clock wrong (player/core/trusted-clock.ts).
   let clockCorrectionMs = playerFirst?.content?.clockCorrectionMs ?? 0;
   if (playerFirst) {
-    followClockCorrection({ baseUrl: pageUrl, onCorrection: (correctionMs) => (clockCorrectionMs = correctionMs) });
     // Content bundles and emergencies (takeover instead of the content, banner over it).
-    await followPlayerDisplay({ baseUrl: pageUrl, first: playerFirst.content, load: (next) => renderer.load(next) });
+    await followPlayerDisplay({
+      baseUrl: pageUrl,
+      first: playerFirst.content,
+      load: (next) => renderer.load(next),
+      onClockCorrection: (correctionMs) => (clockCorrectionMs = correctionMs),
+    });
   }
   const fps = Number(params.get('fps') ?? '0');
   if (params.get('manual') !== '1') startLiveLoop(render, () => Date.now() + clockCorrectionMs, Number.isFinite(fps) && fps > 0 ? { maxFps: fps } : {});

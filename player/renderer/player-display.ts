@@ -89,7 +89,13 @@ export async function waitForFirstDisplay(baseUrl: string, pollMs = 1000): Promi
  * already loaded (none: the page drew a takeover first). `load` is the renderer's; it is
  * called one at a time, always with the latest composition.
  */
-export async function followPlayerDisplay(options: { baseUrl: string; first: CurrentBundle | undefined; load: (bundle: LoadedBundle) => Promise<void> }): Promise<() => void> {
+export async function followPlayerDisplay(options: {
+  baseUrl: string;
+  first: CurrentBundle | undefined;
+  load: (bundle: LoadedBundle) => Promise<void>;
+  /** The core's new correction of the system clock (player/core/trusted-clock.ts): the page draws at Date.now() + it. */
+  onClockCorrection?: (correctionMs: number) => void;
+}): Promise<() => void> {
   const { baseUrl } = options;
   let content = options.first ? bundleFromInjected(options.first, baseUrl) : undefined;
   let emergency: ReturnType<typeof parseEmergency> = {};
@@ -138,6 +144,10 @@ export async function followPlayerDisplay(options: { baseUrl: string; first: Cur
   source.addEventListener('emergency', (event) => {
     const data = JSON.parse((event as MessageEvent<string>).data) as { revision: string };
     if (data.revision !== revision) void refreshEmergency();
+  });
+  source.addEventListener('clock', (event) => {
+    const data = JSON.parse((event as MessageEvent<string>).data) as { clockCorrectionMs: number };
+    if (Number.isFinite(data.clockCorrectionMs)) options.onClockCorrection?.(data.clockCorrectionMs);
   });
   return () => {
     stopContent();

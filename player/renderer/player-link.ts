@@ -53,16 +53,3 @@ export function followPlayer(options: { baseUrl: string; currentId: string; onBu
   return () => source.close();
 }
 
-/**
- * The core's correction of the system clock (a clock reset by a power cut, or one the hub found
- * wrong): the page draws at Date.now() + correction, the time the core plays by. Calls
- * `onCorrection` whenever the core announces a new one.
- */
-export function followClockCorrection(options: { baseUrl: string; onCorrection: (correctionMs: number) => void }): () => void {
-  const source = new EventSource(new URL('/events', options.baseUrl).href);
-  source.addEventListener('clock', (event) => {
-    const data = JSON.parse((event as MessageEvent<string>).data) as { clockCorrectionMs: number };
-    if (Number.isFinite(data.clockCorrectionMs)) options.onCorrection(data.clockCorrectionMs);
-  });
-  return () => source.close();
-}
