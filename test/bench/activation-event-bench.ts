@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { BundleStore } from '../../player/core/bundle-store.ts';
 import { startLocalServer } from '../../player/core/local-server.ts';
 import { silentLogger } from '../../compiler/format/logger.ts';
-import { verifyOffer } from '../../player/core/offer-verification.ts';
 import { openPlayerDatabase } from '../../player/core/player-database.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, SCREEN, variantBundle } from '../player/support/bundles.ts';
 import { loadOffer, type FakeOffer } from '../player/support/fake-hub.ts';
+import { storeCompleteOffer } from '../player/support/stored-offer.ts';
 import { scratchDir } from '../support/paths.ts';
 import { emit, median, percentile, round } from './stats.ts';
 
@@ -37,15 +37,7 @@ export async function run(args: string[]): Promise<void> {
     const db = openPlayerDatabase({ path: join(scratch.path, 'player.sqlite') });
     const store = new BundleStore(db);
     const server = await startLocalServer({ store, logger: silentLogger });
-    for (const offer of offers) {
-      store.storeOffer(verifyOffer({ offer, screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined }), 0);
-      for (const [hash, bytes] of offer.blobs) {
-        if (store.hasBlob(hash)) continue;
-        store.beginDownload(hash, bytes.length, 0);
-        store.appendChunk({ hash, position: 0, total: bytes.length, data: bytes, nowMs: 0 });
-        store.finishDownload(hash, { nowMs: 0, retryAfterMs: 0 });
-      }
-    }
+    for (const offer of offers) storeCompleteOffer(store, offer, station.publicKey);
 
     const arrivals: { bundleId: string; atMs: number }[] = [];
     const subscriber = request({ host: '127.0.0.1', port: server.port, path: '/events' });

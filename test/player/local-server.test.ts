@@ -6,11 +6,11 @@ import { after, before, test } from 'node:test';
 import { BundleStore } from '../../player/core/bundle-store.ts';
 import { LocalServerBindError, startLocalServer, type LocalServer } from '../../player/core/local-server.ts';
 import { silentLogger } from '../../compiler/format/logger.ts';
-import { verifyOffer } from '../../player/core/offer-verification.ts';
 import { openPlayerDatabase, type PlayerDatabase } from '../../player/core/player-database.ts';
 import { scratchDir } from '../support/paths.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, SCREEN, variantBundle } from './support/bundles.ts';
 import { loadOffer, type FakeOffer } from './support/fake-hub.ts';
+import { storeCompleteOffer } from './support/stored-offer.ts';
 
 // The renderer's side door: loopback only, the active bundle as JSON, blobs of the active and
 // previous bundles and nothing else, and a push the moment a new bundle is activated.
@@ -24,13 +24,7 @@ let server: LocalServer;
 const offers: FakeOffer[] = [];
 
 function accept(offer: FakeOffer): void {
-  store.storeOffer(verifyOffer({ offer, screenId: SCREEN, stationPublicKey: station.publicKey, activeIssuedAtMs: undefined }), 0);
-  for (const [hash, bytes] of offer.blobs) {
-    if (store.hasBlob(hash)) continue;
-    store.beginDownload(hash, bytes.length, 0);
-    store.appendChunk({ hash, position: 0, total: bytes.length, data: bytes, nowMs: 0 });
-    store.finishDownload(hash, { nowMs: 0, retryAfterMs: 0 });
-  }
+  storeCompleteOffer(store, offer, station.publicKey);
 }
 
 function activate(offer: FakeOffer): { activeId: string; previousId: string | null } {
