@@ -16,6 +16,12 @@ import { emit, median, percentile, round } from './stats.ts';
 // sha256 checked, when `activated` is sent), and every byte it received for the update (offer
 // with manifest and schedule, blob frames) against the bytes of the blobs new to its screen.
 //
+// The simulated players share the machine's two cores with the hub, so their own CPU is most
+// of what is measured. With `--light-checks shared` (the default) a light player takes another
+// light player's check of byte-identical offers and blobs instead of repeating it (see
+// light-worker.ts); `--light-checks each` repeats every check in every light player. The 100
+// full player cores check everything themselves either way.
+//
 // Then, separately, a fresh hub with `--idle` lightweight players connected, welcomed and on
 // the current bundle: the hub process's RSS.
 //
@@ -50,6 +56,9 @@ export async function run(args: string[]): Promise<void> {
       workers: { type: 'string', default: '3' },
       'idle-workers': { type: 'string', default: '4' },
       'full-per-worker': { type: 'string', default: '10' },
+      // light-worker.ts: "shared" takes another light player's check of byte-identical offers
+      // and blobs; "each" makes every light player decode, verify and hash for itself.
+      'light-checks': { type: 'string', default: 'shared' },
     },
   });
   const players = Number(values.players);
@@ -60,6 +69,8 @@ export async function run(args: string[]): Promise<void> {
   const idleWorkers = Math.max(2, Math.min(4, Number(values['idle-workers'])));
   const fullPerWorker = Math.max(1, Number(values['full-per-worker']));
   if (![players, full, runs, idle].every((n) => Number.isInteger(n) && n >= 0) || runs < 1) throw new Error('--players, --full, --idle must be integers ≥ 0 and --runs ≥ 1');
+  const lightChecks = values['light-checks'];
+  if (lightChecks !== 'each' && lightChecks !== 'shared') throw new Error('--light-checks must be "each" or "shared"');
 
   // Every process started here dies by itself after this, whatever happens to the bench.
   const lifetimeMs = 15 * 60_000;
@@ -70,7 +81,7 @@ export async function run(args: string[]): Promise<void> {
     // The hub holds one descriptor per socket (plus a few dozen of its own); each worker holds its share.
     const neededByHub = Math.max(players, idle) + 200;
     const neededByWorker = Math.ceil(Math.max(players - full, idle) / Math.min(lightWorkers, idleWorkers)) + 200;
-    emit({ event: 'setup', players, full, light: players - full, runs, idle, light_workers: lightWorkers, full_workers: full > 0 ? Math.ceil(full / fullPerWorker) : 0, idle_workers: idleWorkers, open_file_limit: fdLimit, fds_needed_by_hub: neededByHub, fds_needed_per_worker: neededByWorker });
+    emit({ event: 'setup', players, full, light: players - full, light_checks: lightChecks, runs, idle, light_workers: lightWorkers, full_workers: full > 0 ? Math.ceil(full / fullPerWorker) : 0, idle_workers: idleWorkers, open_file_limit: fdLimit, fds_needed_by_hub: neededByHub, fds_needed_per_worker: neededByWorker });
     if (fdLimit !== null && fdLimit < neededByHub) throw new Error(`open file limit ${fdLimit} is below the ${neededByHub} the hub needs: raise it (ulimit -n) before running the bench`);
 
     let started = performance.now();
@@ -83,7 +94,7 @@ export async function run(args: string[]): Promise<void> {
       screens: Object.fromEntries(screens.map((s) => [s, { blobs: versions[0]!.screens[s]!.blobs.length, manifest_bytes: versions[0]!.screens[s]!.manifest.length, schedule_bytes: versions[0]!.screens[s]!.schedule.length, new_bytes_per_version: versions.slice(1).map((v, i) => newBlobBytes(v.screens[s]!, versions[i]!.screens[s])) }])),
     });
 
-    const sync = await syncPhase({ scratch: scratch.path, versions, stationPublicKeyPem, screens, players, full, fullPerWorker, lightWorkers, lifetimeMs, processes });
+    const sync = await syncPhase({ scratch: scratch.path, versions, stationPublicKeyPem, screens, players, full, fullPerWorker, lightWorkers, lightChecks, lifetimeMs, processes });
     const idleResult = idle > 0 ? await idlePhase({ scratch: scratch.path, version: versions[versions.length - 1]!, stationPublicKeyPem, screens, idle, idleWorkers, lifetimeMs, processes }) : null;
 
     emit({
@@ -91,6 +102,7 @@ export async function run(args: string[]): Promise<void> {
       bench: 'sync',
       players,
       full_players: full,
+      light_checks: lightChecks,
       runs,
       p50_ms: round(median(sync.p50s), 0),
       p99_ms: round(median(sync.p99s), 0),
@@ -125,6 +137,7 @@ async function syncPhase(options: {
   full: number;
   fullPerWorker: number;
   lightWorkers: number;
+  lightChecks: 'each' | 'shared';
   lifetimeMs: number;
   processes: Worker[];
 }): Promise<{ p50s: number[]; p99s: number[]; maxes: number[]; bytesRatios: number[]; hubCpuMs: number[]; playersCpuMs: number[]; othersShare: number[] }> {
@@ -180,6 +193,7 @@ async function syncPhase(options: {
     mode: 'offers',
     held: heldOf(versions[0]!),
     stationPublicKeyPem: options.stationPublicKeyPem,
+    checks: options.lightChecks,
     maxLifetimeMs: options.lifetimeMs,
     namePrefix: 'light',
     onWorker: (worker) => processes.push(worker),

@@ -62,6 +62,8 @@ export async function startLightFleet(options: {
   held: Record<string, HeldBundleParams>;
   /** The station key light players verify offers against. */
   stationPublicKeyPem: string;
+  /** Whether each light player checks everything itself, or takes a check of identical bytes (light-worker.ts). */
+  checks?: 'each' | 'shared';
   maxLifetimeMs: number;
   namePrefix: string;
   onWorker?: (worker: Worker) => void;
@@ -86,7 +88,7 @@ export async function startLightFleet(options: {
   await preapprove(options.hub, devices);
   const started = Date.now();
   const connected = await Promise.all(
-    workers.map((worker) => worker.call<{ connected: number; failed: number; handshakeMedianMs: number }>('connect', { url: options.url, held: options.held, stationPublicKeyPem: options.stationPublicKeyPem, concurrency: 64 }, 300_000)),
+    workers.map((worker) => worker.call<{ connected: number; failed: number; handshakeMedianMs: number }>('connect', { url: options.url, held: options.held, stationPublicKeyPem: options.stationPublicKeyPem, concurrency: 64, checks: options.checks ?? 'each' }, 300_000)),
   );
   return {
     fleet: { workers, count: options.count },
