@@ -1,6 +1,7 @@
 import type { BlobEntry } from '../../compiler/format/bundle-manifest.ts';
 import { sha256Hex } from '../../compiler/trust/station-key.ts';
 import type { PlayerDatabase } from './player-database.ts';
+import { preparedOnce } from './statement-cache.ts';
 
 // Bundles, blobs and download progress in the player's SQLite file. Everything here runs
 // synchronously on one connection, so each public method is either one statement or one
@@ -106,16 +107,11 @@ function toBundle(row: BundleRow | undefined): StoredBundle | undefined {
 const BUNDLE_COLUMNS = 'id, screen, manifest, manifest_sig, schedule, schedule_sig, issued_at_ms, state';
 
 export class BundleStore {
-  private readonly statements = new Map<string, ReturnType<PlayerDatabase['prepare']>>();
+  private readonly sql: PlayerDatabase['prepare'];
 
-  constructor(private readonly db: PlayerDatabase) {}
-
-  /** db.prepare, compiled once per SQL text: a download and an activation run dozens of statements. */
-  private readonly sql = ((source: string) => {
-    let statement = this.statements.get(source);
-    if (!statement) this.statements.set(source, (statement = this.db.prepare(source)));
-    return statement;
-  }) as PlayerDatabase['prepare'];
+  constructor(private readonly db: PlayerDatabase) {
+    this.sql = preparedOnce(db);
+  }
 
   /**
    * Runs a write that records download progress (an offer stored, a chunk, a finished blob,
@@ -126,18 +122,24 @@ export class BundleStore {
    * disk when activate() returns.
    */
   private relaxed<T>(write: () => T): T {
-    const mode = this.db.pragma('synchronous', { simple: true }) as number;
+    // Prepared once (db.pragma() compiles its statement on every call, three per write).
+    const mode = this.sql<[], { synchronous: number }>('PRAGMA synchronous').get()!.synchronous;
     if (mode < 2) return write(); // already OFF or NORMAL
-    this.db.pragma('synchronous = NORMAL');
+    this.sql('PRAGMA synchronous = NORMAL').run();
     try {
       return write();
     } finally {
-      this.db.pragma(`synchronous = ${mode}`);
+      this.sql(`PRAGMA synchronous = ${mode}`).run();
     }
   }
 
   bundle(id: string): StoredBundle | undefined {
     return toBundle(this.sql<[string], BundleRow>(`SELECT ${BUNDLE_COLUMNS} FROM bundles WHERE id = ?`).get(id));
+  }
+
+  /** A stored bundle's state, without reading its documents (checked at every downloaded chunk). */
+  state(id: string): BundleState | undefined {
+    return this.sql<[string], { state: BundleState }>('SELECT state FROM bundles WHERE id = ?').get(id)?.state;
   }
 
   private inState(state: BundleState): StoredBundle | undefined {
@@ -150,6 +152,12 @@ export class BundleStore {
 
   previous(): StoredBundle | undefined {
     return this.inState('previous');
+  }
+
+  /** The active bundle's id and compile instant, without loading its documents (every offer checks them). */
+  activeSummary(): { id: string; issuedAtMs: number } | undefined {
+    const row = this.sql<[], { id: string; issued_at_ms: number }>("SELECT id, issued_at_ms FROM bundles WHERE state = 'active' ORDER BY issued_at_ms DESC LIMIT 1").get();
+    return row && { id: row.id, issuedAtMs: row.issued_at_ms };
   }
 
   /** Ids of the active and previous bundles, without loading their bytes (status, snapshots). */
@@ -197,8 +205,7 @@ export class BundleStore {
 
   /** Blobs the bundle lists that are not stored yet, with their resume offsets, by hash. */
   missingBlobs(bundleId: string): MissingBlob[] {
-    return this.db
-      .prepare<[string], { hash: string; size: number; received: number | null; failures: number | null; last_error: string | null; retry_after_ms: number | null }>(
+    return this.sql<[string], { hash: string; size: number; received: number | null; failures: number | null; last_error: string | null; retry_after_ms: number | null }>(
         `SELECT bb.hash, bb.size, d.received, d.failures, d.last_error, d.retry_after_ms
          FROM bundle_blobs bb
          LEFT JOIN blob_downloads d ON d.hash = bb.hash
@@ -226,8 +233,7 @@ export class BundleStore {
 
   /** A blob the renderer may load: only what the active or previous bundle lists. */
   servableBlob(hash: string): { bytes: Buffer; mime: string } | undefined {
-    return this.db
-      .prepare<[string], { bytes: Buffer; mime: string }>(
+    return this.sql<[string], { bytes: Buffer; mime: string }>(
         `SELECT b.bytes, bb.mime FROM blobs b
          JOIN bundle_blobs bb ON bb.hash = b.hash
          JOIN bundles u ON u.id = bb.bundle_id

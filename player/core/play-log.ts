@@ -1,5 +1,6 @@
 import type { PlayRecord } from '../../compiler/format/wire-messages.ts';
 import type { PlayerDatabase } from './player-database.ts';
+import { preparedOnce } from './statement-cache.ts';
 
 // Proof of play in SQLite. A record is inserted when its page goes on screen (so a crash does
 // not lose it), closed when the page leaves, uploaded only once closed, and deleted only when
@@ -27,7 +28,11 @@ interface PlayRow {
 }
 
 export class PlayLog {
-  constructor(private readonly db: PlayerDatabase) {}
+  private readonly sql: PlayerDatabase['prepare'];
+
+  constructor(private readonly db: PlayerDatabase) {
+    this.sql = preparedOnce(db);
+  }
 
   /**
    * Records that a page went on screen. Returns false when the record already exists (the
@@ -35,8 +40,7 @@ export class PlayLog {
    */
   open(play: OpenPlay): boolean {
     return (
-      this.db
-        .prepare('INSERT OR IGNORE INTO plays (id, bundle_id, notice_id, page_id, start_ms, end_ms, closed) VALUES (?, ?, ?, ?, ?, ?, 0)')
+      this.sql('INSERT OR IGNORE INTO plays (id, bundle_id, notice_id, page_id, start_ms, end_ms, closed) VALUES (?, ?, ?, ?, ?, ?, 0)')
         .run(play.id, play.bundleId, play.noticeId, play.pageId, play.startMs, play.plannedEndMs).changes === 1
     );
   }
@@ -48,12 +52,12 @@ export class PlayLog {
 
   /** Whether a record is still open (on screen, not yet uploadable). */
   isOpen(id: string): boolean {
-    return this.db.prepare<[string], { closed: number }>('SELECT closed FROM plays WHERE id = ?').get(id)?.closed === 0;
+    return this.sql<[string], { closed: number }>('SELECT closed FROM plays WHERE id = ?').get(id)?.closed === 0;
   }
 
   /** Closes a record at `endMs`, never later than its planned end nor earlier than its start. */
   close(id: string, endMs: number): void {
-    this.db.prepare('UPDATE plays SET end_ms = max(start_ms, min(end_ms, ?)), closed = 1 WHERE id = ? AND closed = 0').run(endMs, id);
+    this.sql('UPDATE plays SET end_ms = max(start_ms, min(end_ms, ?)), closed = 1 WHERE id = ? AND closed = 0').run(endMs, id);
   }
 
   /**
@@ -62,27 +66,25 @@ export class PlayLog {
    * overstates a page by at most its remaining duration.
    */
   closeAbandoned(options: { keepId: string | null; nowMs: number }): number {
-    return this.db
-      .prepare('UPDATE plays SET end_ms = max(start_ms, min(end_ms, ?)), closed = 1 WHERE closed = 0 AND id IS NOT ?')
+    return this.sql('UPDATE plays SET end_ms = max(start_ms, min(end_ms, ?)), closed = 1 WHERE closed = 0 AND id IS NOT ?')
       .run(options.nowMs, options.keepId).changes;
   }
 
   /** The oldest closed records, ready to upload. */
   closedBatch(limit: number): PlayRecord[] {
-    return this.db
-      .prepare<[number], PlayRow>('SELECT id, bundle_id, notice_id, page_id, start_ms, end_ms, closed FROM plays WHERE closed = 1 ORDER BY start_ms, id LIMIT ?')
+    return this.sql<[number], PlayRow>('SELECT id, bundle_id, notice_id, page_id, start_ms, end_ms, closed FROM plays WHERE closed = 1 ORDER BY start_ms, id LIMIT ?')
       .all(limit)
       .map((row) => ({ id: row.id, bundleId: row.bundle_id, noticeId: row.notice_id, pageId: row.page_id, startMs: row.start_ms, endMs: row.end_ms }));
   }
 
   /** Deletes acknowledged records. Only closed records can be acknowledged: only they were sent. */
   acknowledge(ids: readonly string[]): number {
-    const remove = this.db.prepare<[string]>('DELETE FROM plays WHERE id = ? AND closed = 1');
+    const remove = this.sql<[string]>('DELETE FROM plays WHERE id = ? AND closed = 1');
     return this.db.transaction(() => ids.reduce((sum, id) => sum + remove.run(id).changes, 0))();
   }
 
   /** Records not yet acknowledged by the hub, open ones included. */
   pendingCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM plays').get() as { n: number }).n;
+    return (this.sql('SELECT count(*) AS n FROM plays').get() as { n: number }).n;
   }
 }

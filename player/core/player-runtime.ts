@@ -1,14 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scheduleSchema } from '../../compiler/format/schedule.ts';
 import type { ScreenMode } from '../../compiler/format/resolve-active.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { BrightnessOutput } from './brightness-output.ts';
 import { TrustedClock } from './trusted-clock.ts';
-import { ActivationError, BundleStore, type StoredBundle } from './bundle-store.ts';
+import { ActiveBundleView } from './active-bundle-view.ts';
+import { ActivationError, BundleStore } from './bundle-store.ts';
 import { loadOrCreateDeviceIdentity } from './device-identity.ts';
-import type { ContentNotices } from '../../compiler/cap/emergency-view.ts';
 import { EmergencyController } from './emergency-controller.ts';
 import { EmergencyStore } from './emergency-store.ts';
 import { connectWebSocket, type ConnectSocket } from './hub-socket.ts';
@@ -107,24 +106,6 @@ export interface RunningPlayer {
   close(): Promise<void>;
 }
 
-let contentNoticesCache: { bundleId: string; notices: ContentNotices } | undefined;
-
-/** The commune emergency notices an active content bundle carries (verified when it was stored). */
-function contentNotices(bundle: StoredBundle | undefined): ContentNotices | undefined {
-  if (!bundle) return undefined;
-  if (contentNoticesCache?.bundleId !== bundle.id) {
-    const manifest = JSON.parse(bundle.manifestBytes.toString('utf8')) as { notices: { id: string; priority: string; sourceHash: string }[] };
-    const notices = { issuedAtMs: bundle.issuedAtMs, emergencyNotices: new Map(manifest.notices.filter((n) => n.priority === 'emergency').map((n) => [n.id, n.sourceHash])) };
-    contentNoticesCache = { bundleId: bundle.id, notices };
-  }
-  return contentNoticesCache.notices;
-}
-
-function playable(bundle: StoredBundle | undefined): PlayableBundle | undefined {
-  if (!bundle) return undefined;
-  return { bundleId: bundle.id, schedule: scheduleSchema.parse(JSON.parse(bundle.scheduleBytes.toString('utf8'))) };
-}
-
 /**
  * Finds the bundle to show at start-up: the active one if it still verifies completely, else
  * the previous one (rolled back), else none. A bundle that fails is retired with the reason
@@ -202,6 +183,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     });
     const identity = loadOrCreateDeviceIdentity(db, startedMs);
     const store = new BundleStore(db);
+    const activeBundle = new ActiveBundleView(store);
     const plays = new PlayLog(db);
     const emergencies = new EmergencyStore(db, { screenId: options.screenId, stationPublicKey: options.stationPublicKey });
     for (const problem of emergencies.load()) logger.error('dropped a stored emergency statement that no longer verifies', { problem });
@@ -219,7 +201,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
     /** What playback plays: the takeover while one is up (proof of play names it), else the content. */
     const playing = (): PlayableBundle | undefined => {
       const takeover = emergency?.onScreen.takeover;
-      return takeover ? { bundleId: takeover.bundleId, schedule: takeover.schedule } : playable(store.active());
+      return takeover ? { bundleId: takeover.bundleId, schedule: takeover.schedule } : activeBundle.playable();
     };
     const driver = new PlaybackDriver({
       plays,
@@ -239,7 +221,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       logger,
       ...(options.wakeAfter ? { wakeAfter: options.wakeAfter } : {}),
       sendAck: (ack) => client?.sendEmergencyAck(ack) ?? false,
-      content: () => contentNotices(store.active()),
+      content: () => activeBundle.contentNotices(),
       onChange: (onScreen) => {
         // The renderer first, in the same tick as the commit: it draws the change on its next frame.
         server?.emergencyChanged(onScreen);
@@ -319,7 +301,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
       },
     });
     cleanups.unshift(() => scheduler.stop());
-    scheduler.setSchedule(playable(store.active())?.schedule);
+    scheduler.setSchedule(activeBundle.playable()?.schedule);
 
     const report = async (): Promise<StatusReport> => {
       const onScreen = driver.onScreen;
@@ -370,12 +352,11 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
         case 'activated': {
           // First, in the same tick as the commit: the renderer hears of it before its next frame.
           server?.bundleChanged({ bundleId: event.result.activeId, previousBundleId: event.result.previousId });
-          const active = playable(store.active());
           // The content may carry (or have dropped) a commune emergency notice sent ahead as a statement.
           emergencyController.refresh();
           // Under a takeover the new content waits behind it; the driver plays it once the alert ends.
           driver.show(playing());
-          scheduler.setSchedule(active?.schedule);
+          scheduler.setSchedule(activeBundle.playable()?.schedule);
           const pruned = store.prune();
           logger.info('activated a new bundle', { bundleId: event.result.activeId, previousBundleId: event.result.previousId, ...pruned });
           // A good activation ends the sync's own errors, not the panel controller's, which

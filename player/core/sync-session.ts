@@ -240,7 +240,7 @@ export class SyncSession {
     // The frame left the hub a little before it arrived; half the round trip is unknown here,
     // so the offset errs by the one-way latency (tens of ms on 4G), plenty for a status page.
     this.clockOffsetMs = Math.round(clock() - message.hubTimeMs);
-    const active = this.options.store.active();
+    const active = this.options.store.activeSummary();
     this.send({
       type: 'hello',
       protocol: WIRE_PROTOCOL_VERSION,
@@ -278,7 +278,7 @@ export class SyncSession {
 
   private handleOffer(offer: OfferMessage): void {
     const { store, clock, logger } = this.options;
-    const active = store.active();
+    const active = store.activeSummary();
     if (active?.id === offer.bundleId) {
       this.send({ type: 'activated', bundleId: offer.bundleId });
       return;
@@ -320,7 +320,7 @@ export class SyncSession {
     const { store, clock } = this.options;
     const target = this.target;
     // Only a pending target is fetched (it may have been activated or superseded meanwhile).
-    if (store.bundle(target)?.state !== 'pending') {
+    if (store.state(target) !== 'pending') {
       this.target = null;
       return;
     }
