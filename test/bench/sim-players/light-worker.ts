@@ -210,23 +210,33 @@ async function fetchCheckedBlob(client: ProtocolClient, blob: { hash: string; by
     if (received !== blob.bytes || digest.digest('hex') !== blob.hash) throw new Error(`blob ${blob.hash} does not match its hash`);
     return;
   }
-  // Players of one screen fetch the same blob at the same time: each keeps its chunks, and the
-  // first to have them all hashes them; the others compare theirs with that copy.
-  const parts: Buffer[] = [];
-  const { received } = await client.fetchBlob(blob.hash, { timeoutMs: 60_000, consume: (bytes) => parts.push(bytes) });
+  // Players of one screen fetch the same blob at the same time. The first to have all of it
+  // hashes it; the others compare their chunks with that copy, as they arrive once it exists
+  // (kept only until then).
+  const kept: { offset: number; bytes: Buffer }[] = [];
+  let offset = 0;
+  let differs = false;
+  const sameAsChecked = (reference: Buffer, at: number, bytes: Buffer) => at + bytes.length <= reference.length && reference.subarray(at, at + bytes.length).equals(bytes);
+  const { received } = await client.fetchBlob(blob.hash, {
+    timeoutMs: 60_000,
+    consume: (bytes) => {
+      const reference = checkedBlobs.get(blob.hash);
+      if (reference) differs ||= !sameAsChecked(reference, offset, bytes);
+      else kept.push({ offset, bytes });
+      offset += bytes.length;
+    },
+  });
   if (received !== blob.bytes) throw new Error(`blob ${blob.hash} arrived with ${received} bytes, not ${blob.bytes}`);
   const reference = checkedBlobs.get(blob.hash);
   if (!reference) {
-    const bytes = Buffer.concat(parts);
+    // Everything was kept (nothing to compare with until now): this player checks the hash.
+    const bytes = Buffer.concat(kept.map((part) => part.bytes));
     if (sha256(bytes) !== blob.hash) throw new Error(`blob ${blob.hash} does not match its hash`);
     checkedBlobs.set(blob.hash, bytes);
     return;
   }
-  let offset = 0;
-  for (const part of parts) {
-    if (!reference.subarray(offset, offset + part.length).equals(part)) throw new Error(`blob ${blob.hash} differs from the bytes that matched its hash`);
-    offset += part.length;
-  }
+  for (const part of kept) differs ||= !sameAsChecked(reference, part.offset, part.bytes);
+  if (differs) throw new Error(`blob ${blob.hash} differs from the bytes that matched its hash`);
 }
 
 /** Runs `task` over all items with at most `limit` in flight. */
