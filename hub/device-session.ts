@@ -21,6 +21,7 @@ import type { Logger } from '../compiler/format/logger.ts';
 import type { EnrolmentLimiter } from './rate-limiter.ts';
 import type { ScreenOffer, ScreenOffers } from './screen-offers.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { DeviceWrites } from './device-writes.ts';
 
 // One player's connection, from challenge to close. The hub speaks first (challenge with a
 // fresh nonce); the player must answer with a signed hello within a few seconds; only an
@@ -43,6 +44,8 @@ export const CLOSE_INTERNAL = 1011;
 
 export interface SessionContext {
   readonly db: HubDatabase;
+  /** Activations and status reports, written a turn of the event loop at a time. */
+  readonly deviceWrites: DeviceWrites;
   readonly offers: ScreenOffers;
   readonly frames: BlobFrameCache;
   readonly limiter: EnrolmentLimiter;
@@ -216,7 +219,7 @@ export class DeviceSession {
         return this.context.emergencies?.acknowledged(this, message);
       case 'activated':
         this.shownBundleId = message.bundleId;
-        this.context.db.recordActivated({ id: this.deviceId, bundleId: message.bundleId, atMs: this.context.clock() });
+        this.context.deviceWrites.activated({ id: this.deviceId, bundleId: message.bundleId, atMs: this.context.clock() });
         this.context.logger.info('bundle activated', { deviceId: this.deviceId, screenId: this.screenId, bundleId: message.bundleId });
         return;
     }
@@ -270,7 +273,7 @@ export class DeviceSession {
   private onStatus(message: z.infer<typeof statusMessage>): void {
     const { type: _type, ...status } = message;
     if (status.bundleId) this.shownBundleId = status.bundleId;
-    this.context.db.recordStatus({ id: this.deviceId!, status, atMs: this.context.clock() });
+    this.context.deviceWrites.status({ id: this.deviceId!, status, atMs: this.context.clock() });
   }
 
   private onPlays(message: z.infer<typeof playsMessage>): void {
@@ -388,9 +391,10 @@ export class DeviceSession {
     this.closed = true;
     this.clearHelloTimer();
     this.blobQueue = null;
-    const { registry, db, clock, logger } = this.context;
+    const { registry, db, deviceWrites, clock, logger } = this.context;
     if (registry.closed(this) && this.deviceId !== null) {
       try {
+        deviceWrites.flush(); // its last status before the disconnect
         db.markOffline(this.deviceId, clock());
       } catch (error) {
         logger.error('cannot record a disconnect', { deviceId: this.deviceId, error: (error as Error).message });

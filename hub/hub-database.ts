@@ -402,6 +402,11 @@ export class HubDatabase {
     this.statements.activated.run(update);
   }
 
+  /** Runs several writes as one commit (device-writes.ts). */
+  inOneTransaction(writes: () => void): void {
+    this.db.transaction(writes)();
+  }
+
   // ---- bundles ------------------------------------------------------------------------------
 
   /**

@@ -19,6 +19,7 @@ import { PublishError, publishBundles } from './publish.ts';
 import { EnrolmentLimiter } from './rate-limiter.ts';
 import { ScreenOffers } from './screen-offers.ts';
 import { SessionRegistry } from './session-registry.ts';
+import { DeviceWrites } from './device-writes.ts';
 
 // The hub: one WebSocket server that players connect to. It owns the hub database and blob
 // store in dataDir, tells each approved player its screen's current bundle, streams blobs,
@@ -165,8 +166,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const alerts = AlertDatabase.open(join(options.dataDir, ALERT_DATABASE_FILE), { synchronous: 'NORMAL' });
   const emergencies = new EmergencyDispatch({ db: alerts, sessionsOf: (screenId) => registry.screen(screenId), clock, logger, pollMs: options.emergencyPollMs ?? 100 });
   emergencies.start();
+  const deviceWrites = new DeviceWrites(db);
   const context: SessionContext = {
     db,
+    deviceWrites,
     offers,
     frames: new BlobFrameCache(store, options.blobCacheBytes ?? DEFAULTS.blobCacheBytes),
     limiter: new EnrolmentLimiter({ perAddressPerMinute: perAddress, globalPerMinute: options.enrolmentGlobalRatePerMinute ?? perAddress * 10, clock }),
@@ -316,6 +319,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         await stopped;
         emergencies.flushAcks();
         alerts.close();
+        deviceWrites.flush();
         db.markAllOffline();
         db.close();
         logger.info('hub stopped', { url });
