@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from './sqlite-file.ts';
 
 // The station's record of the emergency path, in its own SQLite file beside the hub's
 // (DATA/alerts.sqlite), so the CAP commands and the hub's content tables evolve apart:
@@ -290,17 +291,15 @@ export class AlertDatabase {
    * acknowledgements, which players send again after every reconnect.
    */
   static open(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): AlertDatabase {
-    const db = new Database(path);
-    try {
-      db.pragma('busy_timeout = 5000');
-      migrate(db, path);
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-      return new AlertDatabase(db, path);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
+    const db = openSqliteFile(path, {
+      applicationId: APPLICATION_ID,
+      migrations: MIGRATIONS,
+      synchronous: options.synchronous ?? 'FULL',
+      foreign: (file) => new AlertDatabaseError('ALERT_DATABASE_FOREIGN', `${file} is an SQLite database but not the station's alert record; point --hub-data at the hub's data directory`),
+      tooNew: (file, found, supported) =>
+        new AlertDatabaseError('ALERT_DATABASE_TOO_NEW', `${file} was written by a newer version (alert database version ${found}; this one knows up to ${supported}); the file was not changed`),
+    });
+    return new AlertDatabase(db, path);
   }
 
   close(): void {
@@ -390,21 +389,3 @@ export class AlertDatabase {
   }
 }
 
-function migrate(db: Database.Database, path: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  if (applicationId !== APPLICATION_ID) {
-    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-    if (applicationId !== 0 || tables > 0) throw new AlertDatabaseError('ALERT_DATABASE_FOREIGN', `${path} is an SQLite database but not the station's alert record; point --hub-data at the hub's data directory`);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-  }
-  if (version > ALERT_DATABASE_VERSION) {
-    throw new AlertDatabaseError('ALERT_DATABASE_TOO_NEW', `${path} was written by a newer version (alert database version ${version}; this one knows up to ${ALERT_DATABASE_VERSION}); the file was not changed`);
-  }
-  for (let next = version; next < ALERT_DATABASE_VERSION; next += 1) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[next]!);
-      db.pragma(`user_version = ${next + 1}`);
-    })();
-  }
-}

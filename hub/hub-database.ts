@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from './sqlite-file.ts';
 import type { z } from 'zod';
 import type { PlayRecord, statusMessage } from '../compiler/format/wire-messages.ts';
 
@@ -322,19 +323,16 @@ export class HubDatabase {
 
   /** Opens (creating if needed) and migrates the hub database at `path`. */
   static open(path: string): HubDatabase {
-    const db = new Database(path);
-    try {
-      db.pragma('busy_timeout = 5000'); // the CLI and the running hub share the file
-      migrate(db, path);
-      db.pragma('journal_mode = WAL');
+    const db = openSqliteFile(path, {
+      applicationId: APPLICATION_ID,
+      migrations: MIGRATIONS.map((migration) => migration.sql),
       // NORMAL: a power cut may lose the last commits but never corrupts. insertPlays() turns
       // FULL on for its own commit, because its acknowledgement lets players delete records.
-      db.pragma('synchronous = NORMAL');
-      return new HubDatabase(db, path);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
+      synchronous: 'NORMAL',
+      foreign: (file) => new HubDatabaseForeignError(file),
+      tooNew: (file, foundVersion, supportedVersion) => new HubDatabaseTooNewError({ path: file, foundVersion, supportedVersion }),
+    });
+    return new HubDatabase(db, path);
   }
 
   close(): void {
@@ -521,21 +519,3 @@ export class HubDatabase {
   }
 }
 
-function migrate(db: Database.Database, path: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  if (applicationId !== APPLICATION_ID) {
-    // Only an empty file may become a hub database; anything else belongs to someone else.
-    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-    if (applicationId !== 0 || tables > 0) throw new HubDatabaseForeignError(path);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-  }
-  if (version > HUB_DATABASE_VERSION) throw new HubDatabaseTooNewError({ path, foundVersion: version, supportedVersion: HUB_DATABASE_VERSION });
-  for (let next = version; next < HUB_DATABASE_VERSION; next += 1) {
-    // Each step and its version number commit together: a crash leaves the previous version.
-    db.transaction(() => {
-      db.exec(MIGRATIONS[next]!.sql);
-      db.pragma(`user_version = ${next + 1}`);
-    })();
-  }
-}
