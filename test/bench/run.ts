@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   reconnect: () => import('./reconnect-bench.ts'),
   'render-soak': () => import('./render-soak-bench.ts'),
   'activation-event': () => import('./activation-event-bench.ts'),
+  faults: () => import('./faults-bench.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);
