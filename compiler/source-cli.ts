@@ -6,6 +6,7 @@ import { formatPullProblem, loadTrustedSources, pullSourceFeed, PullFailure, typ
 import { writeFileAtomic } from './io/write-output.ts';
 import { run, UsageError } from './cli.ts';
 import { loadPrivateKey, signBytes } from './trust/station-key.ts';
+import { nextPullDelayMs } from './plan/pull-interval.ts';
 
 // `signage source pull | sign`: the provincial source-feed adapter's command line. The work is
 // in compiler/io/source-pull.ts; the format in compiler/format/source-feed.ts.
@@ -16,7 +17,8 @@ const SOURCE_HELP = `usage: signage source pull --feed URL|FILE --notices DIR [-
          signature verifies against a source in --trust, otherwise a draft for local approval.
          --as/--key/--approvers also sign those approvals as a registered approver (for stations
          that compile with --approvers). Pulling the same feed again changes nothing; files
-         edited here are never overwritten. --interval S pulls every S seconds until stopped.
+         edited here are never overwritten. --interval S pulls every S seconds until stopped;
+         while the feed fails to come, the wait doubles after each failure, up to an hour.
   sign   (for the source system's side, or a bridge) adds the Ed25519 feed signature made
          with the private key FILE (signage keygen makes one).`;
 
@@ -84,22 +86,23 @@ export async function sourceCommand(args: string[]): Promise<number> {
       if (!approver) throw new Error(`${values.as} is not a registered approver in ${registryFile}`);
       signer = { approver, privateKey: loadPrivateKey(await readFile(need(values.key, 'key'), 'utf8')) };
     }
-    const pullOnce = async (): Promise<number> => {
+    /** Exit code, and whether the feed itself failed to come (not one of its items). */
+    const pullOnce = async (): Promise<{ code: number; feedFailed: boolean }> => {
       try {
         const result = await pullSourceFeed({ feed, noticesDir, trusted, signer });
         process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : summary(result));
-        return result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+        return { code: result.problems.some((p) => p.severity === 'error') ? 1 : 0, feedFailed: false };
       } catch (error) {
         if (!(error instanceof PullFailure)) throw error;
         for (const problem of error.problems) process.stderr.write(`signage: ${formatPullProblem(problem)}\n`);
-        return 1;
+        return { code: 1, feedFailed: true };
       }
     };
-    if (values.interval === undefined) return pullOnce();
+    if (values.interval === undefined) return (await pullOnce()).code;
     const seconds = Number(values.interval);
     if (!Number.isFinite(seconds) || seconds < 5) throw new UsageError(`--interval must be a number of seconds, at least 5 (got "${values.interval}")\n\n${SOURCE_HELP}`);
-    // Polling: a failed pull (source down, bad feed) is reported and tried again next time;
-    // it never stops the loop or touches what earlier pulls wrote.
+    // Polling: a failed pull (source down, bad feed) is reported and tried again later
+    // (pull-interval.ts); it never stops the loop or touches what earlier pulls wrote.
     let stopped = false;
     let wake: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -110,12 +113,19 @@ export async function sourceCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    let failures = 0;
     while (!stopped) {
-      await pullOnce().catch((error: unknown) => process.stderr.write(`signage: pull failed: ${(error as Error).message}\n`));
+      const feedFailed = await pullOnce().then(
+        (outcome) => outcome.feedFailed,
+        (error: unknown) => (process.stderr.write(`signage: pull failed: ${(error as Error).message}\n`), true),
+      );
+      failures = feedFailed ? failures + 1 : 0;
+      const delayMs = nextPullDelayMs(seconds * 1000, failures);
+      if (failures > 0) process.stderr.write(`signage: ${failures} failed pull(s) in a row; next pull in ${Math.round(delayMs / 1000)} s\n`);
       await new Promise<void>((resolve) => {
         wake = resolve;
         if (stopped) resolve();
-        else timer = setTimeout(resolve, seconds * 1000);
+        else timer = setTimeout(resolve, delayMs);
       });
     }
     return 0;
