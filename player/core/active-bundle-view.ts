@@ -1,31 +1,44 @@
 import type { ContentNotices } from '../../compiler/cap/emergency-view.ts';
-import { scheduleSchema } from '../../compiler/format/schedule.ts';
+import { scheduleSchema, type Schedule } from '../../compiler/format/schedule.ts';
 import type { BundleStore, StoredBundle } from './bundle-store.ts';
+import type { VerifiedOffer } from './offer-verification.ts';
 import type { PlayableBundle } from './playback.ts';
 
 // The active bundle as the runtime uses it: the parsed schedule that playback and the
 // scheduler follow, and the commune emergency notices its content carries. One activation
 // asks for these several times (playback, the emergency controller, the scheduler), and the
 // renderer's page reloads ask again; each bundle's documents are read from the store and
-// parsed once, when it becomes active. Their bytes were verified when the bundle was stored.
+// parsed once, when it becomes active (or taken as parsed when the offer was verified). Their
+// bytes were verified when the bundle was stored.
 
 interface ParsedActive {
   readonly playable: PlayableBundle;
   readonly notices: ContentNotices;
 }
 
-function parse(bundle: StoredBundle): ParsedActive {
-  const manifest = JSON.parse(bundle.manifestBytes.toString('utf8')) as { notices: { id: string; priority: string; sourceHash: string }[] };
+type ManifestNotices = { notices: readonly { id: string; priority: string; sourceHash: string }[] };
+
+function fromDocuments(bundleId: string, issuedAtMs: number, manifest: ManifestNotices, schedule: Schedule): ParsedActive {
   return {
-    playable: { bundleId: bundle.id, schedule: scheduleSchema.parse(JSON.parse(bundle.scheduleBytes.toString('utf8'))) },
-    notices: { issuedAtMs: bundle.issuedAtMs, emergencyNotices: new Map(manifest.notices.filter((n) => n.priority === 'emergency').map((n) => [n.id, n.sourceHash])) },
+    playable: { bundleId, schedule },
+    notices: { issuedAtMs, emergencyNotices: new Map(manifest.notices.filter((n) => n.priority === 'emergency').map((n) => [n.id, n.sourceHash])) },
   };
+}
+
+function parse(bundle: StoredBundle): ParsedActive {
+  const manifest = JSON.parse(bundle.manifestBytes.toString('utf8')) as ManifestNotices;
+  return fromDocuments(bundle.id, bundle.issuedAtMs, manifest, scheduleSchema.parse(JSON.parse(bundle.scheduleBytes.toString('utf8'))));
 }
 
 export class ActiveBundleView {
   private cached: { readonly bundleId: string; readonly parsed: ParsedActive } | undefined;
 
   constructor(private readonly store: BundleStore) {}
+
+  /** A bundle just activated, with the documents its offer was verified with (not read back). */
+  activated(bundle: VerifiedOffer): void {
+    this.cached = { bundleId: bundle.id, parsed: fromDocuments(bundle.id, bundle.issuedAtMs, bundle.manifest, bundle.schedule) };
+  }
 
   /** The schedule of the bundle on screen, or undefined when there is none. */
   playable(): PlayableBundle | undefined {

@@ -352,6 +352,7 @@ export async function startPlayer(options: StartPlayerOptions): Promise<RunningP
         case 'activated': {
           // First, in the same tick as the commit: the renderer hears of it before its next frame.
           server?.bundleChanged({ bundleId: event.result.activeId, previousBundleId: event.result.previousId });
+          if (event.documents?.id === event.result.activeId) activeBundle.activated(event.documents);
           // The content may carry (or have dropped) a commune emergency notice sent ahead as a statement.
           emergencyController.refresh();
           // Under a takeover the new content waits behind it; the driver plays it once the alert ends.

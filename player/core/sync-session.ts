@@ -15,7 +15,7 @@ import { signHello, type DeviceIdentity } from './device-identity.ts';
 import type { SyncSocket } from './hub-socket.ts';
 import type { Logger } from '../../compiler/format/logger.ts';
 import { decodeOffer, type OfferMessage } from './offer-documents.ts';
-import { BundleRefusedError, verifyOffer } from './offer-verification.ts';
+import { BundleRefusedError, verifyOffer, type VerifiedOffer } from './offer-verification.ts';
 import type { PlayLog } from './play-log.ts';
 
 // One connection's worth of the hub protocol (see compiler/format/wire-messages.ts):
@@ -36,7 +36,8 @@ export type SyncEvent =
   | { readonly type: 'downloading'; readonly bundleId: string; readonly missing: number }
   | { readonly type: 'chunk'; readonly hash: string; readonly received: number; readonly total: number }
   | { readonly type: 'download-failed'; readonly hash: string; readonly reason: string }
-  | { readonly type: 'activated'; readonly result: ActivationResult }
+  /** `documents`: the new active bundle's parsed manifest and schedule, when this session verified them (saves parsing them again). */
+  | { readonly type: 'activated'; readonly result: ActivationResult; readonly documents?: VerifiedOffer }
   | { readonly type: 'protocol-error'; readonly message: string }
   /** Something failed on this side (disk full, database error); the connection is dropped. */
   | { readonly type: 'sync-error'; readonly message: string }
@@ -82,6 +83,8 @@ export class SyncSession {
   private clockOffsetMs = 0;
   /** The bundle being downloaded. */
   private target: string | null = null;
+  /** The target's documents as verified, until it is activated. */
+  private targetDocuments: VerifiedOffer | null = null;
   /** Blobs asked for and not yet complete, in request order. */
   private readonly requested = new Set<string>();
   /** Where a blob was asked for again after a gap, so one gap costs one request, not one per later chunk. */
@@ -308,6 +311,7 @@ export class SyncSession {
     }
     store.storeOffer(verified, clock());
     this.target = verified.id;
+    this.targetDocuments = verified;
     const missing = store.missingBlobs(verified.id).length;
     logger.info('accepted a bundle from the hub', { bundleId: verified.id, issuedAt: verified.manifest.issuedAt, blobs: verified.blobs.length, missing });
     this.options.onEvent({ type: 'downloading', bundleId: verified.id, missing });
@@ -404,7 +408,9 @@ export class SyncSession {
       return this.pump();
     }
     this.target = null;
-    this.options.onEvent({ type: 'activated', result });
+    const documents = this.targetDocuments?.id === bundleId ? this.targetDocuments : undefined;
+    this.targetDocuments = null;
+    this.options.onEvent({ type: 'activated', result, ...(documents ? { documents } : {}) });
     this.send({ type: 'activated', bundleId });
   }
 
