@@ -166,7 +166,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const alerts = AlertDatabase.open(join(options.dataDir, ALERT_DATABASE_FILE), { synchronous: 'NORMAL' });
   const emergencies = new EmergencyDispatch({ db: alerts, sessionsOf: (screenId) => registry.screen(screenId), clock, logger, pollMs: options.emergencyPollMs ?? 100 });
   emergencies.start();
-  const deviceWrites = new DeviceWrites(db);
+  const deviceWrites = new DeviceWrites(db, logger);
   const context: SessionContext = {
     db,
     deviceWrites,
@@ -319,7 +319,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         await stopped;
         emergencies.flushAcks();
         alerts.close();
-        deviceWrites.flush();
+        deviceWrites.close();
         db.markAllOffline();
         db.close();
         logger.info('hub stopped', { url });

@@ -42,8 +42,8 @@ function writeVarint(out: number[], value: number): void {
 }
 
 /**
- * Where in `base` each window hash first occurs: an open table of positions + 1 (0: none)
- * indexed by the hash's low bits. A slot keeps its first window; a window whose slot is taken
+ * Where in `base` each window hash first occurs: a direct-mapped table (no probing) of
+ * positions + 1 (0: none) indexed by the hash's low bits. A slot keeps its first window; a window whose slot is taken
  * is not indexed. A false match costs one comparison, and a lost one some literal bytes.
  */
 function indexWindows(base: Uint8Array): { slots: Int32Array; mask: number } {

@@ -122,14 +122,15 @@ export class BundleStore {
    * disk when activate() returns.
    */
   private relaxed<T>(write: () => T): T {
-    // Prepared once (db.pragma() compiles its statement on every call, three per write).
-    const mode = this.sql<[], { synchronous: number }>('PRAGMA synchronous').get()!.synchronous;
+    // db.pragma(), never a cached statement: SQLite carries out PRAGMA synchronous when the
+    // statement is compiled, so a prepared one run again changes (or reads) nothing.
+    const mode = this.db.pragma('synchronous', { simple: true }) as number;
     if (mode < 2) return write(); // already OFF or NORMAL
-    this.sql('PRAGMA synchronous = NORMAL').run();
+    this.db.pragma('synchronous = NORMAL');
     try {
       return write();
     } finally {
-      this.sql(`PRAGMA synchronous = ${mode}`).run();
+      this.db.pragma(`synchronous = ${mode}`);
     }
   }
 

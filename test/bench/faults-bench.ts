@@ -8,7 +8,8 @@ import { emit, median, percentile, round } from './stats.ts';
 // while it downloads 2 MB bundles and activates them, and restarted, `--kills` times; after
 // every kill its database must be sound and its active bundle complete and verified, never
 // missing. A broken invariant stops the bench with the kill that broke it. The summary counts
-// where the kills landed, how long a restarted player took to show what it holds, and the
+// where the kills landed, how long a restarted player took to show what it holds (from being
+// told to start, its code already loaded: Node's start-up is not in it), and the
 // proof of play at the end: records seen on disk after some kill against rows at the hub.
 
 export async function run(args: string[]): Promise<void> {

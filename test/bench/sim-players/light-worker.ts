@@ -211,8 +211,8 @@ async function fetchCheckedBlob(client: ProtocolClient, blob: { hash: string; by
     return;
   }
   // Players of one screen fetch the same blob at the same time. The first to have all of it
-  // hashes it; the others compare their chunks with that copy, as they arrive once it exists
-  // (kept only until then).
+  // hashes it; the others compare their chunks with that copy: as they arrive once it exists,
+  // and those that arrived before it at the end of the fetch.
   const kept: { offset: number; bytes: Buffer }[] = [];
   let offset = 0;
   let differs = false;
