@@ -33,7 +33,7 @@ import { emit, median, percentile, round } from './stats.ts';
 // after 1,630 changes, before one page of the schedule had ever been shown (see
 // warmupLength), so that page's first build and its strings fell inside the measurement,
 // 2,447 changes in: likely the growth that levelled off after ~5,000 changes. With both fixed,
-// one run on 2026-12-04 measured 0.030 (heap) and 0.016 (textures). Chromium's shaped-text caches of the two
+// three runs on 2026-12-04 measured 0.030, 0.028 and 0.025 (heap) and 0.016 (textures). Chromium's shaped-text caches of the two
 // measuring canvases grew too (+243 entries, ~0.3 MB of native memory, outside the JS heap;
 // the renderer now renews those canvases, see text-run.ts).
 //
