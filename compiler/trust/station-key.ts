@@ -31,8 +31,11 @@ export function loadPublicKey(pem: string): KeyObject {
 
 /** Short, stable name of a public key: the first 16 hex digits of sha256 of its raw 32 bytes. */
 export function keyId(publicKey: KeyObject): string {
-  const raw = publicKey.export({ format: 'jwk' }).x ?? '';
-  return createHash('sha256').update(Buffer.from(raw, 'base64url')).digest('hex').slice(0, 16);
+  // The raw 32-byte key is the end of its SPKI encoding (a fixed 12-byte header for Ed25519).
+  // Not JWK's "x", the same bytes: Node 20 can deadlock exporting a fresh key as JWK while the
+  // garbage collector frees the job that generated it (seen in the sync bench's key making).
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return createHash('sha256').update(raw).digest('hex').slice(0, 16);
 }
 
 export interface DetachedSignature {

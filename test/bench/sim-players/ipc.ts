@@ -59,7 +59,8 @@ export function startWorker(options: { entry: string; name: string; maxLifetimeM
   // Messages sent before the worker has registered its handler would be lost (its module is
   // still loading), so calls wait for the worker's "ready".
   let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let isReady = false;
+  const ready = new Promise<void>((resolve) => (markReady = resolve)).then(() => void (isReady = true));
   child.on('message', (message: Response | { ready: true }) => {
     if ('ready' in message) return markReady();
     const pending = waiting.get(message.id);
@@ -78,7 +79,7 @@ export function startWorker(options: { entry: string; name: string; maxLifetimeM
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiting.delete(id);
-          reject(new Error(`${options.name}: ${method} took more than ${timeoutMs} ms`));
+          reject(new Error(`${options.name}: ${method} took more than ${timeoutMs} ms${isReady ? '' : ' (the worker never said it was ready: stuck loading its code)'}`));
         }, timeoutMs);
         waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
         void ready.then(() => {
