@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright';
 import { startHub } from '../../hub/hub-server.ts';
 import { buildRenderer } from '../../player/renderer/build.ts';
 import type { FrameInfo, RendererPageGlobals } from '../../player/renderer/page-api.ts';
-import { loadOrCreateDeviceIdentity } from '../../player/core/device-identity.ts';
-import { DATABASE_FILE } from '../../player/core/player-runtime.ts';
-import { openPlayerDatabase } from '../../player/core/player-database.ts';
 import { scratchDir } from '../support/paths.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, PLAY_AT_MS, SCREEN, variantBundle } from './support/bundles.ts';
-import { fastClock, startTestPlayer, waitFor } from './support/player-fixtures.ts';
+import { approvedPlayerDir, fastClock, startTestPlayer, waitFor } from './support/player-fixtures.ts';
 
 // The issue's end-to-end, with the real renderer page in Chromium: compile → publish → the
 // player activates and the page served by the player core draws it; a new publish reaches the
@@ -65,11 +61,7 @@ function drawAt(page: Page, atMs: number): Promise<FrameInfo> {
 test('compile → publish → the renderer draws what the player activated; a new publish arrives live; offline after a restart it draws the same', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, async () => {
   const hub = await startHub({ dataDir: join(root, 'hub'), port: 0, stationPublicKey: station.publicKey });
   const dataDir = join(root, 'player');
-  await mkdir(dataDir, { recursive: true });
-  const identityDb = openPlayerDatabase({ path: join(dataDir, DATABASE_FILE) });
-  const identity = loadOrCreateDeviceIdentity(identityDb, Date.now());
-  identityDb.close();
-  hub.preapproveDevice({ publicKeyPem: identity.publicKeyPem, screenId: SCREEN });
+  await approvedPlayerDir(hub, dataDir, SCREEN);
   await hub.publish(outA);
   const clock = fastClock(PLAY_AT_MS, 1);
   const common = { dataDir, screenId: SCREEN, stationPublicKey: station.publicKey, startMs: PLAY_AT_MS, rendererDir, clock };

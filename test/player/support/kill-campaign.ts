@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOB_CHUNK_BYTES } from '../../../compiler/format/wire-messages.ts';
 import { startHub, type RunningHub } from '../../../hub/hub-server.ts';
 import { BundleStore } from '../../../player/core/bundle-store.ts';
-import { loadOrCreateDeviceIdentity } from '../../../player/core/device-identity.ts';
 import { verifyStoredBundle } from '../../../player/core/offer-verification.ts';
 import { DATABASE_FILE } from '../../../player/core/player-runtime.ts';
 import { openPlayerDatabase } from '../../../player/core/player-database.ts';
 import { buildPlayerChild } from './child-build.ts';
+import { approvedPlayerDir } from './player-fixtures.ts';
 import { COMPILE_AT_MS, compileSamples, makeStation, noiseBlob, PLAY_AT_MS, SCREEN, variantBundle, type Station } from './bundles.ts';
 
 // Power cuts and crashes, simulated (issue 4's fault test, and `npm run bench -- faults` with
@@ -169,11 +169,7 @@ export async function runKillCampaign(options: {
   const children = new Set<ChildProcess>();
   try {
     const dataDir = join(root, 'player');
-    await mkdir(dataDir, { recursive: true });
-    const identityDb = openPlayerDatabase({ path: join(dataDir, DATABASE_FILE) });
-    const identity = loadOrCreateDeviceIdentity(identityDb, Date.now());
-    identityDb.close();
-    hub.preapproveDevice({ publicKeyPem: identity.publicKeyPem, screenId: SCREEN });
+    const identity = await approvedPlayerDir(hub, dataDir, SCREEN);
 
     const realStartMs = Date.now();
     const config = { hubUrl: hub.url, dataDir, screenId: SCREEN, stationKeyPem: station.publicKeyPem, clockStartMs: PLAY_AT_MS, realStartMs, rate: CLOCK_RATE, statusIntervalMs: 100 };

@@ -1,5 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { startPlayer, type RunningPlayer, type StartPlayerOptions } from '../../../player/core/player-runtime.ts';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunningHub } from '../../../hub/hub-server.ts';
+import { loadOrCreateDeviceIdentity, type DeviceIdentity } from '../../../player/core/device-identity.ts';
+import { openPlayerDatabase } from '../../../player/core/player-database.ts';
+import { DATABASE_FILE, startPlayer, type RunningPlayer, type StartPlayerOptions } from '../../../player/core/player-runtime.ts';
 import type { CronScheduler } from '../../../player/core/scheduler.ts';
 import type { SyncClientEvent } from '../../../player/core/sync-client.ts';
 import type { Logger, LogFields } from '../../../compiler/format/logger.ts';
@@ -94,4 +99,21 @@ export async function startTestPlayer(
     },
   });
   return { player, events, logger, cron };
+}
+
+/**
+ * A player data directory whose device the hub already approved for `screenId`: the identity
+ * is made as the player's first start would make it, then pre-approved, so the player is
+ * welcomed at its first connection.
+ */
+export async function approvedPlayerDir(hub: RunningHub, dataDir: string, screenId: string): Promise<DeviceIdentity> {
+  await mkdir(dataDir, { recursive: true });
+  const db = openPlayerDatabase({ path: join(dataDir, DATABASE_FILE) });
+  try {
+    const identity = loadOrCreateDeviceIdentity(db, Date.now());
+    hub.preapproveDevice({ publicKeyPem: identity.publicKeyPem, screenId });
+    return identity;
+  } finally {
+    db.close();
+  }
 }
