@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { emergencyAckMessage, emergencyMessage } from '../compiler/format/wire-messages.ts';
 import type { AlertDatabase, StatementRow } from './alert-database.ts';
 import type { Logger } from '../compiler/format/logger.ts';
+import { BatchedWrites } from './batched-writes.ts';
 
 // The running hub's side of the emergency path. Statements are written to alerts.sqlite by
 // other processes (`signage cap ingest|cancel|watch`, a publish of an emergency notice); the
@@ -41,8 +42,7 @@ export class EmergencyDispatch {
   private lastSeq = 0;
   private lastVersion = -1;
   private poller: NodeJS.Timeout | undefined;
-  private pendingAcks: { statementId: string; deviceId: string; screenId: string; state: string; reason: string | null; playerAtMs: number; receivedMs: number }[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly acks: BatchedWrites<{ statementId: string; deviceId: string; screenId: string; state: string; reason: string | null; playerAtMs: number; receivedMs: number }>;
 
   constructor(
     private readonly options: {
@@ -53,7 +53,15 @@ export class EmergencyDispatch {
       readonly pollMs?: number;
       readonly ackFlushMs?: number;
     },
-  ) {}
+  ) {
+    const { db, logger } = options;
+    this.acks = new BatchedWrites({
+      write: (batch) => db.transaction(() => batch.forEach((ack) => db.recordAck(ack))),
+      delayMs: options.ackFlushMs ?? 20,
+      // The players send their acknowledgements again after every reconnect.
+      onError: (error, count) => logger.error('cannot store emergency acknowledgements', { count, error: error.message }),
+    });
+  }
 
   start(): void {
     const { db, clock } = this.options;
@@ -104,25 +112,11 @@ export class EmergencyDispatch {
       this.options.logger.warn('emergency acknowledgement for a statement not sent to this screen: ignored', { deviceId: session.deviceId, statementId: ack.statementId });
       return;
     }
-    this.pendingAcks.push({ statementId: ack.statementId, deviceId: session.deviceId, screenId: session.screenId, state: ack.state, reason: ack.reason ?? null, playerAtMs: ack.atMs, receivedMs: this.options.clock() });
-    this.flushTimer ??= setTimeout(() => this.flushAcks(), this.options.ackFlushMs ?? 20);
+    this.acks.add({ statementId: ack.statementId, deviceId: session.deviceId, screenId: session.screenId, state: ack.state, reason: ack.reason ?? null, playerAtMs: ack.atMs, receivedMs: this.options.clock() });
   }
 
   flushAcks(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const batch = this.pendingAcks;
-    if (batch.length === 0) return;
-    this.pendingAcks = [];
-    try {
-      const { db } = this.options;
-      db.transaction(() => {
-        for (const ack of batch) db.recordAck(ack);
-      });
-    } catch (error) {
-      // The players send their acknowledgements again after every reconnect.
-      this.options.logger.error('cannot store emergency acknowledgements', { count: batch.length, error: (error as Error).message });
-    }
+    this.acks.flush();
   }
 
   close(): void {
